@@ -1,0 +1,294 @@
+//! A trained model: tokenizer + feature space + weighting + classifier, and
+//! everything needed to score text. Immutable once built; share it behind an
+//! `Arc` across threads (it holds no global state).
+
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+use crate::config::{ClassifierKind, Norm, TrainConfig};
+use crate::error::{err, ErrorCode, Result};
+use crate::naive_bayes::{softmax_in_place, Classifier};
+use crate::parallel;
+use crate::space::FeatureSpace;
+use crate::tokenizer::Tokenizer;
+use crate::weighting::{Row, Weighting};
+
+/// Deterministic facts about the training data (no clocks, no hosts).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrainingFacts {
+    pub n_documents: u64,
+    /// Documents per class, in class order.
+    pub class_counts: Vec<u64>,
+    pub n_features: u64,
+    /// Distinct candidate features before pruning (vocabulary mode).
+    pub n_candidate_features: u64,
+    /// Tokens seen (vocabulary mode; hashing mode does not count them).
+    pub n_tokens: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub(crate) config: TrainConfig,
+    pub(crate) classes: Vec<String>,
+    pub(crate) facts: TrainingFacts,
+    pub(crate) tokenizer: Tokenizer,
+    pub(crate) space: FeatureSpace,
+    pub(crate) weighting: Weighting,
+    pub(crate) classifier: Classifier,
+    /// Scoring table, feature-major with stride n_classes + 1:
+    /// `[idf (or 1), log P(f|class 0), …, log P(f|class k-1)]`, so scoring
+    /// one feature touches one cache line instead of two distant arrays.
+    pub(crate) table: Vec<f64>,
+}
+
+/// One prediction: the winning class index and every class's probability.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prediction {
+    pub label: usize,
+    pub probabilities: Vec<f64>,
+}
+
+/// Predictions for many texts in flat arrays: `labels[i]` and
+/// `probabilities[i * n_classes .. (i + 1) * n_classes]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchPrediction {
+    pub n_classes: usize,
+    pub labels: Vec<u32>,
+    pub probabilities: Vec<f64>,
+}
+
+/// How much one feature of the text pushed the winning class.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Contribution {
+    /// The n-gram as it appears after preprocessing ("not good").
+    pub feature: String,
+    /// Its tf-idf weight in this text.
+    pub weight: f64,
+    /// weight × (log P(feature | winner) − mean over other classes of
+    /// log P(feature | class)): the feature's share of the winner's margin.
+    pub contribution: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Explanation {
+    pub prediction: Prediction,
+    /// Top contributions, largest first.
+    pub contributions: Vec<Contribution>,
+}
+
+impl Model {
+    pub(crate) fn assemble(
+        config: TrainConfig,
+        classes: Vec<String>,
+        facts: TrainingFacts,
+        space: FeatureSpace,
+        weighting: Weighting,
+        classifier: Classifier,
+    ) -> Result<Model> {
+        let n = space.n_features();
+        if classifier.n_classes != classes.len()
+            || classifier.feature_log_prob.len() != n * classes.len()
+            || classifier.class_log_prior.len() != classes.len()
+        {
+            return err(
+                ErrorCode::ModelCorrupt,
+                "classifier shape does not match classes and features",
+            );
+        }
+        if weighting.idf.as_ref().is_some_and(|idf| idf.len() != n) {
+            return err(
+                ErrorCode::ModelCorrupt,
+                "idf length does not match the number of features",
+            );
+        }
+        let tokenizer = Tokenizer::new(&config);
+        let k = classes.len();
+        let mut table = Vec::with_capacity(n * (k + 1));
+        for f in 0..n {
+            table.push(weighting.idf.as_ref().map_or(1.0, |idf| idf[f]));
+            table.extend_from_slice(&classifier.feature_log_prob[f * k..(f + 1) * k]);
+        }
+        Ok(Model {
+            config,
+            classes,
+            facts,
+            tokenizer,
+            space,
+            weighting,
+            classifier,
+            table,
+        })
+    }
+
+    pub fn classes(&self) -> &[String] {
+        &self.classes
+    }
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+    pub fn facts(&self) -> &TrainingFacts {
+        &self.facts
+    }
+    pub fn n_features(&self) -> usize {
+        self.space.n_features()
+    }
+    pub fn tokenizer(&self) -> &Tokenizer {
+        &self.tokenizer
+    }
+    /// Feature strings in column order (vocabulary mode only).
+    pub fn vocabulary(&self) -> Option<&[String]> {
+        match &self.space {
+            FeatureSpace::Vocabulary(v) => Some(v.terms()),
+            FeatureSpace::Hashed { .. } => None,
+        }
+    }
+    pub fn idf(&self) -> Option<&[f64]> {
+        self.weighting.idf.as_deref()
+    }
+    pub fn classifier(&self) -> &Classifier {
+        &self.classifier
+    }
+
+    /// The tf-idf row of a text, as the classifier sees it.
+    pub fn transform(&self, text: &str) -> Row {
+        let mut row = self.space.count(&self.tokenizer, text);
+        self.weighting.apply(&mut row);
+        row
+    }
+
+    /// Probabilities into `out` (length = number of classes); returns the
+    /// winning class. Costs O(length of text), not O(vocabulary).
+    pub fn predict_into(&self, text: &str, out: &mut [f64]) -> usize {
+        let counts = self.space.count(&self.tokenizer, text);
+        let k = self.classes.len();
+        let stride = k + 1;
+        out.iter_mut().for_each(|o| *o = 0.0);
+        let mut norm = 0.0;
+        // Weight, normalise and score in one pass: normalisation is a common
+        // scale, so Σ (w/‖w‖)·logp = (Σ w·logp)/‖w‖.
+        for (f, c) in counts {
+            let tf = if self.weighting.sublinear_tf { c.ln() + 1.0 } else { c };
+            let entry = &self.table[f as usize * stride..(f as usize + 1) * stride];
+            let w = tf * entry[0];
+            norm += match self.weighting.norm {
+                Norm::L2 => w * w,
+                Norm::L1 => w.abs(),
+                Norm::None => 0.0,
+            };
+            for (o, lp) in out.iter_mut().zip(&entry[1..]) {
+                *o += w * lp;
+            }
+        }
+        let norm = match self.weighting.norm {
+            Norm::L2 => norm.sqrt(),
+            Norm::L1 => norm,
+            Norm::None => 1.0,
+        };
+        let scale = if norm > 0.0 { norm } else { 1.0 };
+        let use_prior = self.classifier.kind == ClassifierKind::Multinomial;
+        for (c, o) in out.iter_mut().enumerate() {
+            *o = *o / scale
+                + if use_prior {
+                    self.classifier.class_log_prior[c]
+                } else {
+                    0.0
+                };
+        }
+        softmax_in_place(out)
+    }
+
+    pub fn predict(&self, text: &str) -> Prediction {
+        let mut probabilities = vec![0.0; self.classes.len()];
+        let label = self.predict_into(text, &mut probabilities);
+        Prediction { label, probabilities }
+    }
+
+    /// Score UTF-8 bytes (e.g. a Node Buffer); invalid UTF-8 is an error.
+    pub fn predict_bytes(&self, bytes: &[u8]) -> Result<Prediction> {
+        match std::str::from_utf8(bytes) {
+            Ok(s) => Ok(self.predict(s)),
+            Err(e) => err(
+                ErrorCode::InvalidUtf8,
+                format!("text is not valid UTF-8: invalid byte at offset {}", e.valid_up_to()),
+            ),
+        }
+    }
+
+    /// Score many texts (in parallel where available), flat output.
+    pub fn predict_batch(&self, texts: &[&str]) -> BatchPrediction {
+        let k = self.classes.len();
+        let per_text = parallel::map(texts, |t| {
+            let mut p = vec![0.0; k];
+            let label = self.predict_into(t, &mut p);
+            (label as u32, p)
+        });
+        let mut labels = Vec::with_capacity(texts.len());
+        let mut probabilities = Vec::with_capacity(texts.len() * k);
+        for (l, p) in per_text {
+            labels.push(l);
+            probabilities.extend_from_slice(&p);
+        }
+        BatchPrediction {
+            n_classes: k,
+            labels,
+            probabilities,
+        }
+    }
+
+    /// Prediction plus the `k` features that pushed the winner most.
+    pub fn explain(&self, text: &str, k: usize) -> Explanation {
+        let prediction = self.predict(text);
+        let row = self.transform(text);
+        // Name each feature by the first n-gram of the text that maps to it.
+        let mut names: FxHashMap<u32, String> = FxHashMap::default();
+        for gram in self.tokenizer.analyze(text) {
+            if let Some(f) = self.space.feature_of(&gram) {
+                names.entry(f).or_insert(gram);
+            }
+        }
+        let n = self.classes.len();
+        let win = prediction.label;
+        let flp = &self.classifier.feature_log_prob;
+        let mut contributions: Vec<Contribution> = row
+            .iter()
+            .filter_map(|&(f, w)| {
+                let base = f as usize * n;
+                let own = flp[base + win];
+                let others = (0..n).filter(|&c| c != win).map(|c| flp[base + c]).sum::<f64>() / (n.max(2) - 1) as f64;
+                let feature = names.get(&f)?.clone();
+                Some(Contribution {
+                    feature,
+                    weight: w,
+                    contribution: w * (own - others),
+                })
+            })
+            .collect();
+        contributions.sort_by(|a, b| {
+            b.contribution
+                .total_cmp(&a.contribution)
+                .then_with(|| a.feature.cmp(&b.feature))
+        });
+        contributions.truncate(k);
+        Explanation {
+            prediction,
+            contributions,
+        }
+    }
+
+    /// Tokens of `text` and how many of them the model has never seen as a
+    /// unigram feature (vocabulary mode; hashing mode knows no OOV).
+    pub fn oov_counts(&self, text: &str) -> (u64, u64) {
+        let pre = self.tokenizer.preprocess(text);
+        let (mut total, mut oov) = (0u64, 0u64);
+        self.tokenizer.for_each_token(&pre, |t| {
+            total += 1;
+            if let FeatureSpace::Vocabulary(v) = &self.space {
+                let id = v.token_id(t);
+                if id == crate::vocab::NONE || v.feature(&[id]) == crate::vocab::NONE {
+                    oov += 1;
+                }
+            }
+        });
+        (total, oov)
+    }
+}

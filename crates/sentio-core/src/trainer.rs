@@ -1,0 +1,402 @@
+//! Streaming training. Feed documents in chunks; memory depends on the mode:
+//!
+//! * **single pass** (`learn` only): exact; keeps each document as token ids
+//!   (vocabulary mode) or sparse counts (hashing mode) until `finish`, so
+//!   memory grows with the corpus but the text itself is not kept.
+//! * **two passes** (`observe` every chunk, then `learn` every chunk again):
+//!   exact, and memory is bounded by the vocabulary, i.e. by 2^bits in
+//!   hashing mode, however large the corpus.
+//! * **one streaming pass**: hashing mode with `use_idf = false` and no
+//!   document-frequency pruning needs no corpus statistics at all.
+//!
+//! All three give bit-identical models for the same documents and config.
+
+use rustc_hash::FxHashMap;
+
+use crate::config::TrainConfig;
+use crate::counting::{tokenize, NgramCounter, Sequences, TokenTable};
+use crate::error::{err, ErrorCode, Result};
+use crate::model::{Model, TrainingFacts};
+use crate::naive_bayes::{fit, Accumulator};
+use crate::parallel;
+use crate::space::FeatureSpace;
+use crate::tokenizer::Tokenizer;
+use crate::vocab::{VocabIndex, NONE};
+use crate::weighting::{idf_from_df, Row, Weighting};
+
+/// Documents weighted and accumulated per step of `finish` in single-pass
+/// mode: bounds the memory of materialised rows.
+const FINISH_BATCH: usize = 4096;
+
+/// What was kept of learned documents in single-pass mode.
+#[derive(Debug)]
+enum Buffer {
+    Sequences(Sequences),
+    Rows(Vec<Row>),
+}
+
+#[derive(Debug)]
+struct Frozen {
+    space: FeatureSpace,
+    weighting: Weighting,
+    /// Vocabulary mode: global token id → vocabulary token id.
+    token_map: Vec<u32>,
+}
+
+#[derive(Debug)]
+pub struct Trainer {
+    config: TrainConfig,
+    tokenizer: Tokenizer,
+    tokens: TokenTable,
+    counter: Option<NgramCounter>,
+    /// Hashing mode document frequencies (length 2^bits once used).
+    bucket_df: Vec<u32>,
+    observed_docs: u64,
+    n_tokens: u64,
+    buffer: Option<Buffer>,
+    frozen: Option<Frozen>,
+    acc: Option<Accumulator>,
+    labels: FxHashMap<String, u32>,
+    label_names: Vec<String>,
+    /// Class id of every buffered document (single-pass mode).
+    buffered_labels: Vec<u32>,
+    learned_docs: u64,
+    n_candidates: u64,
+}
+
+impl Trainer {
+    pub fn new(config: TrainConfig) -> Result<Trainer> {
+        config.validate()?;
+        let tokenizer = Tokenizer::new(&config);
+        Ok(Trainer {
+            counter: None,
+            tokens: TokenTable::default(),
+            bucket_df: Vec::new(),
+            observed_docs: 0,
+            n_tokens: 0,
+            buffer: None,
+            frozen: None,
+            acc: None,
+            labels: FxHashMap::default(),
+            label_names: Vec::new(),
+            buffered_labels: Vec::new(),
+            learned_docs: 0,
+            n_candidates: 0,
+            tokenizer,
+            config,
+        })
+    }
+
+    /// One-shot training on in-memory data.
+    pub fn fit(config: TrainConfig, texts: &[&str], labels: &[&str]) -> Result<Model> {
+        let mut t = Trainer::new(config)?;
+        t.learn(texts, labels)?;
+        t.finish()
+    }
+
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+
+    /// Documents seen by `learn` so far.
+    pub fn learned_documents(&self) -> u64 {
+        self.learned_docs
+    }
+
+    fn hashing(&self) -> Option<(u8, bool)> {
+        self.config.hashing.map(|h| (h.bits, h.signed))
+    }
+
+    fn hashed_rows(&self, texts: &[&str]) -> Vec<Row> {
+        let space = match self.hashing() {
+            Some((bits, signed)) => FeatureSpace::Hashed { bits, signed },
+            None => return Vec::new(),
+        };
+        parallel::map(texts, |t| space.count(&self.tokenizer, t))
+    }
+
+    fn count_bucket_df(&mut self, rows: &[Row]) {
+        if let Some((bits, _)) = self.hashing() {
+            self.bucket_df.resize(1usize << bits, 0);
+            for row in rows {
+                for (f, _) in row {
+                    self.bucket_df[*f as usize] += 1;
+                }
+            }
+        }
+    }
+
+    /// Pass one of two-pass training: gather document frequencies.
+    pub fn observe(&mut self, texts: &[&str]) -> Result<()> {
+        if self.frozen.is_some() || self.buffer.is_some() {
+            return err(ErrorCode::TrainerState, "observe() must come before the first learn()");
+        }
+        self.observed_docs += texts.len() as u64;
+        if self.hashing().is_some() {
+            let rows = self.hashed_rows(texts);
+            self.count_bucket_df(&rows);
+        } else {
+            let seqs = tokenize(&self.tokenizer, &mut self.tokens, texts);
+            self.n_tokens += seqs.ids.len() as u64;
+            self.counter
+                .get_or_insert_with(|| NgramCounter::new(&self.tokenizer))
+                .count(&seqs);
+        }
+        Ok(())
+    }
+
+    fn class_ids(&mut self, labels: &[&str]) -> Result<Vec<u32>> {
+        labels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                if l.is_empty() {
+                    return err(
+                        ErrorCode::InvalidLabels,
+                        format!("label of document {} (of this chunk) is empty", i),
+                    );
+                }
+                if let Some(&id) = self.labels.get(*l) {
+                    return Ok(id);
+                }
+                let id = self.label_names.len() as u32;
+                self.labels.insert(l.to_string(), id);
+                self.label_names.push(l.to_string());
+                Ok(id)
+            })
+            .collect()
+    }
+
+    /// Freeze the feature space from the statistics gathered so far.
+    fn freeze(&mut self, n_docs: u64) -> Result<()> {
+        let (space, df) = match self.hashing() {
+            Some((bits, signed)) => {
+                // Hashing mode has no document-frequency pruning (config
+                // validation refuses min_df/max_df there): df only feeds idf.
+                let mut df = std::mem::take(&mut self.bucket_df);
+                df.resize(1usize << bits, 0);
+                (FeatureSpace::Hashed { bits, signed }, df)
+            }
+            None => {
+                let counter = self
+                    .counter
+                    .take()
+                    .unwrap_or_else(|| NgramCounter::new(&self.tokenizer));
+                let (terms, df) = counter.prune(&self.config, &self.tokens)?;
+                self.n_candidates = counter.n_candidates() as u64;
+                (FeatureSpace::Vocabulary(VocabIndex::from_terms(terms)?), df)
+            }
+        };
+        let token_map = match &space {
+            FeatureSpace::Vocabulary(v) => self.tokens.strings.iter().map(|s| v.token_id(s)).collect(),
+            FeatureSpace::Hashed { .. } => Vec::new(),
+        };
+        let idf = self
+            .config
+            .use_idf
+            .then(|| idf_from_df(&df, n_docs, self.config.smooth_idf));
+        let weighting = Weighting {
+            idf,
+            sublinear_tf: self.config.sublinear_tf,
+            norm: self.config.norm,
+        };
+        self.acc = Some(Accumulator::new(space.n_features()));
+        self.frozen = Some(Frozen {
+            space,
+            weighting,
+            token_map,
+        });
+        Ok(())
+    }
+
+    /// Pass two (or the only pass): learn from labelled documents.
+    pub fn learn(&mut self, texts: &[&str], labels: &[&str]) -> Result<()> {
+        if texts.len() != labels.len() {
+            return err(
+                ErrorCode::InvalidLabels,
+                format!("{} texts but {} labels", texts.len(), labels.len()),
+            );
+        }
+        let classes = self.class_ids(labels)?;
+        self.learned_docs += texts.len() as u64;
+        let streaming_ok = self.hashing().is_some() && !self.needs_statistics();
+        if self.frozen.is_none() && (self.observed_docs > 0 || streaming_ok) {
+            self.freeze(self.observed_docs)?;
+        }
+        if self.frozen.is_some() {
+            let rows = self.weighted_rows_from_texts(texts);
+            if let Some(acc) = self.acc.as_mut() {
+                acc.add(&rows, &classes);
+            }
+            return Ok(());
+        }
+        // Single pass: gather statistics and keep the documents compactly.
+        self.buffered_labels.extend_from_slice(&classes);
+        if self.hashing().is_some() {
+            let rows = self.hashed_rows(texts);
+            self.count_bucket_df(&rows);
+            match self.buffer.get_or_insert_with(|| Buffer::Rows(Vec::new())) {
+                Buffer::Rows(all) => all.extend(rows),
+                Buffer::Sequences(_) => return err(ErrorCode::Internal, "buffer kind changed"),
+            }
+        } else {
+            let seqs = tokenize(&self.tokenizer, &mut self.tokens, texts);
+            self.n_tokens += seqs.ids.len() as u64;
+            self.counter
+                .get_or_insert_with(|| NgramCounter::new(&self.tokenizer))
+                .count(&seqs);
+            match self.buffer.get_or_insert_with(|| Buffer::Sequences(Sequences::new())) {
+                Buffer::Sequences(all) => all.append(&seqs),
+                Buffer::Rows(_) => return err(ErrorCode::Internal, "buffer kind changed"),
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether weighting a document needs corpus statistics first. In
+    /// hashing mode only idf does (pruning is refused there).
+    fn needs_statistics(&self) -> bool {
+        self.config.use_idf
+    }
+
+    fn weight(&self, mut rows: Vec<Row>) -> Vec<Row> {
+        if let Some(fr) = &self.frozen {
+            parallel::for_each_mut(&mut rows, |_, r| fr.weighting.apply(r));
+        }
+        rows
+    }
+
+    fn weighted_rows_from_texts(&mut self, texts: &[&str]) -> Vec<Row> {
+        let rows = match self.frozen.as_ref().map(|f| &f.space) {
+            Some(FeatureSpace::Hashed { .. }) => self.hashed_rows(texts),
+            Some(FeatureSpace::Vocabulary(_)) => {
+                // Tokens unseen in pass one intern to ids beyond the map: NONE.
+                let seqs = tokenize(&self.tokenizer, &mut self.tokens, texts);
+                self.rows_from_sequences(&seqs, 0..seqs.len())
+            }
+            None => Vec::new(),
+        };
+        self.weight(rows)
+    }
+
+    fn rows_from_sequences(&self, seqs: &Sequences, docs: std::ops::Range<usize>) -> Vec<Row> {
+        let Some(fr) = &self.frozen else { return Vec::new() };
+        let idx: Vec<usize> = docs.collect();
+        parallel::map(&idx, |&d| {
+            let ids: Vec<u32> = seqs
+                .doc(d)
+                .iter()
+                .map(|&g| fr.token_map.get(g as usize).copied().unwrap_or(NONE))
+                .collect();
+            fr.space.row_from_ids(&self.tokenizer, &ids)
+        })
+    }
+
+    /// Finish training and build the model.
+    pub fn finish(mut self) -> Result<Model> {
+        if self.learned_docs == 0 {
+            return err(ErrorCode::EmptyTrainingSet, "no documents to train on");
+        }
+        if self.observed_docs > 0 && self.observed_docs != self.learned_docs {
+            return err(
+                ErrorCode::TrainerState,
+                format!(
+                    "observe() saw {} documents but learn() saw {}: both passes must see the same documents",
+                    self.observed_docs, self.learned_docs
+                ),
+            );
+        }
+        if self.label_names.len() < 2 {
+            return err(
+                ErrorCode::SingleClass,
+                format!(
+                    "training data has a single class ({}): at least two are needed",
+                    self.label_names.first().map_or("", String::as_str)
+                ),
+            );
+        }
+        if let Some(buffer) = self.buffer.take() {
+            self.freeze(self.learned_docs)?;
+            let labels = std::mem::take(&mut self.buffered_labels);
+            match buffer {
+                Buffer::Rows(rows) => {
+                    for (chunk, cls) in rows.chunks(FINISH_BATCH).zip(labels.chunks(FINISH_BATCH)) {
+                        let weighted = self.weight(chunk.to_vec());
+                        if let Some(acc) = self.acc.as_mut() {
+                            acc.add(&weighted, cls);
+                        }
+                    }
+                }
+                Buffer::Sequences(seqs) => {
+                    for (start, cls) in (0..seqs.len()).step_by(FINISH_BATCH).zip(labels.chunks(FINISH_BATCH)) {
+                        let rows = self.rows_from_sequences(&seqs, start..(start + FINISH_BATCH).min(seqs.len()));
+                        let weighted = self.weight(rows);
+                        if let Some(acc) = self.acc.as_mut() {
+                            acc.add(&weighted, cls);
+                        }
+                    }
+                }
+            }
+        }
+        let (Some(frozen), Some(acc)) = (self.frozen.take(), self.acc.take()) else {
+            return err(ErrorCode::Internal, "trainer finished without a feature space");
+        };
+        // Classes in sorted order (scikit-learn's `classes_`).
+        let mut order: Vec<usize> = (0..self.label_names.len()).collect();
+        order.sort_by(|&a, &b| self.label_names[a].cmp(&self.label_names[b]));
+        let classes: Vec<String> = order.iter().map(|&i| self.label_names[i].clone()).collect();
+        let class_counts: Vec<u64> = order
+            .iter()
+            .map(|&i| acc.class_count.get(i).copied().unwrap_or(0))
+            .collect();
+        let mut feature_count = acc.feature_count;
+        let fc: Vec<Vec<f64>> = order.iter().map(|&i| std::mem::take(&mut feature_count[i])).collect();
+        let prior = class_log_prior(&self.config, &classes, &class_counts)?;
+        let classifier = fit(
+            self.config.classifier,
+            &fc,
+            prior,
+            self.config.alpha,
+            self.config.complement_norm,
+        );
+        let facts = TrainingFacts {
+            n_documents: self.learned_docs,
+            class_counts,
+            n_features: frozen.space.n_features() as u64,
+            n_candidate_features: self.n_candidates,
+            n_tokens: self.n_tokens,
+        };
+        Model::assemble(self.config, classes, facts, frozen.space, frozen.weighting, classifier)
+    }
+}
+
+fn class_log_prior(cfg: &TrainConfig, classes: &[String], counts: &[u64]) -> Result<Vec<f64>> {
+    if let Some(priors) = &cfg.class_prior {
+        if priors.len() != classes.len() {
+            return err(
+                ErrorCode::InvalidConfig,
+                format!(
+                    "class_prior: gives {} classes but the data has {}",
+                    priors.len(),
+                    classes.len()
+                ),
+            );
+        }
+        return classes
+            .iter()
+            .map(|c| match priors.iter().find(|(l, _)| l == c) {
+                Some((_, p)) => Ok(p.ln()),
+                None => err(
+                    ErrorCode::InvalidConfig,
+                    format!("class_prior: no prior for class '{c}'"),
+                ),
+            })
+            .collect();
+    }
+    let k = classes.len() as f64;
+    if !cfg.fit_prior {
+        return Ok(vec![-k.ln(); classes.len()]);
+    }
+    let total: u64 = counts.iter().sum();
+    Ok(counts.iter().map(|&c| (c as f64).ln() - (total as f64).ln()).collect())
+}

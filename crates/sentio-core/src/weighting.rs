@@ -1,0 +1,82 @@
+//! TF-IDF weighting as scikit-learn's `TfidfTransformer`: optional sublinear
+//! tf (`1 + ln tf`), idf (smooth: `ln((1+n)/(1+df)) + 1`, else `ln(n/df) + 1`),
+//! then per-row l2 / l1 normalisation (rows of zeros stay zero).
+
+use crate::config::Norm;
+
+/// A sparse row: (feature index, value), sorted by feature index.
+pub type Row = Vec<(u32, f64)>;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Weighting {
+    pub idf: Option<Vec<f64>>,
+    pub sublinear_tf: bool,
+    pub norm: Norm,
+}
+
+/// Inverse document frequencies from document frequencies.
+pub fn idf_from_df(df: &[u32], n_docs: u64, smooth: bool) -> Vec<f64> {
+    let s = if smooth { 1.0 } else { 0.0 };
+    let n = n_docs as f64 + s;
+    df.iter().map(|&d| (n / (d as f64 + s)).ln() + 1.0).collect()
+}
+
+impl Weighting {
+    /// Turn raw counts into normalised tf-idf values, in place.
+    pub fn apply(&self, row: &mut [(u32, f64)]) {
+        if self.sublinear_tf {
+            for (_, v) in row.iter_mut() {
+                *v = v.ln() + 1.0;
+            }
+        }
+        if let Some(idf) = &self.idf {
+            for (f, v) in row.iter_mut() {
+                *v *= idf[*f as usize];
+            }
+        }
+        let norm = match self.norm {
+            Norm::None => return,
+            Norm::L2 => row.iter().map(|(_, v)| v * v).sum::<f64>().sqrt(),
+            Norm::L1 => row.iter().map(|(_, v)| v.abs()).sum::<f64>(),
+        };
+        if norm > 0.0 {
+            for (_, v) in row.iter_mut() {
+                *v /= norm;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_sklearn_formulas() {
+        let idf = idf_from_df(&[1, 3], 3, true);
+        assert!((idf[0] - ((4.0f64 / 2.0).ln() + 1.0)).abs() < 1e-15);
+        assert!((idf[1] - 1.0).abs() < 1e-15);
+        let w = Weighting {
+            idf: Some(idf.clone()),
+            sublinear_tf: true,
+            norm: Norm::L2,
+        };
+        let mut row = vec![(0, 1.0), (1, std::f64::consts::E)];
+        w.apply(&mut row);
+        let (a, b) = (idf[0], 2.0 * idf[1]);
+        let n = (a * a + b * b).sqrt();
+        assert!((row[0].1 - a / n).abs() < 1e-15 && (row[1].1 - b / n).abs() < 1e-15);
+    }
+
+    #[test]
+    fn empty_row_stays_empty() {
+        let w = Weighting {
+            idf: None,
+            sublinear_tf: false,
+            norm: Norm::L1,
+        };
+        let mut row: Vec<(u32, f64)> = vec![];
+        w.apply(&mut row);
+        assert!(row.is_empty());
+    }
+}
