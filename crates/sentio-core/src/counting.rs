@@ -4,6 +4,7 @@
 //! feature (counting), and every count is an integer, so the result is the
 //! same whatever the thread count.
 
+use compact_str::CompactString;
 use rustc_hash::FxHashMap;
 
 use crate::config::TrainConfig;
@@ -15,7 +16,7 @@ use crate::vocab::pair_key;
 /// Global token interner: token string ↔ id.
 #[derive(Debug, Default)]
 pub struct TokenTable {
-    ids: FxHashMap<Box<str>, u32>,
+    ids: FxHashMap<CompactString, u32>,
     pub strings: Vec<Box<str>>,
 }
 
@@ -25,7 +26,7 @@ impl TokenTable {
             return id;
         }
         let id = self.strings.len() as u32;
-        self.ids.insert(s.into(), id);
+        self.ids.insert(CompactString::new(s), id);
         self.strings.push(s.into());
         id
     }
@@ -68,7 +69,7 @@ impl Sequences {
 pub fn tokenize(tok: &Tokenizer, table: &mut TokenTable, texts: &[&str]) -> Sequences {
     let parts = parallel::ranges(texts.len(), parallel::workers() * 2);
     let locals = parallel::map(&parts, |r| {
-        let mut local: FxHashMap<Box<str>, u32> = FxHashMap::default();
+        let mut local: FxHashMap<CompactString, u32> = FxHashMap::default();
         let mut seq = Sequences::new();
         for text in &texts[r.clone()] {
             let pre = tok.preprocess(text);
@@ -77,7 +78,7 @@ pub fn tokenize(tok: &Tokenizer, table: &mut TokenTable, texts: &[&str]) -> Sequ
                     Some(&id) => id,
                     None => {
                         let id = local.len() as u32;
-                        local.insert(t.into(), id);
+                        local.insert(CompactString::new(t), id);
                         id
                     }
                 };

@@ -159,14 +159,13 @@ impl Model {
     /// Probabilities into `out` (length = number of classes); returns the
     /// winning class. Costs O(length of text), not O(vocabulary).
     pub fn predict_into(&self, text: &str, out: &mut [f64]) -> usize {
-        let counts = self.space.count(&self.tokenizer, text);
         let k = self.classes.len();
         let stride = k + 1;
         out.iter_mut().for_each(|o| *o = 0.0);
         let mut norm = 0.0;
         // Weight, normalise and score in one pass: normalisation is a common
         // scale, so Σ (w/‖w‖)·logp = (Σ w·logp)/‖w‖.
-        for (f, c) in counts {
+        self.space.for_each_count(&self.tokenizer, text, |f, c| {
             let tf = if self.weighting.sublinear_tf { c.ln() + 1.0 } else { c };
             let entry = &self.table[f as usize * stride..(f as usize + 1) * stride];
             let w = tf * entry[0];
@@ -178,7 +177,7 @@ impl Model {
             for (o, lp) in out.iter_mut().zip(&entry[1..]) {
                 *o += w * lp;
             }
-        }
+        });
         let norm = match self.weighting.norm {
             Norm::L2 => norm.sqrt(),
             Norm::L1 => norm,

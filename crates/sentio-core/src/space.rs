@@ -46,7 +46,7 @@ impl FeatureSpace {
             FeatureSpace::Vocabulary(v) => {
                 let mut ids = Vec::new();
                 tok.for_each_token(&pre, |t| ids.push(v.token_id(t)));
-                self.count_ids(tok, &ids, &mut feats);
+                return self.row_from_ids(tok, &ids);
             }
             FeatureSpace::Hashed { bits, signed } => {
                 let mut toks = Vec::new();
@@ -62,24 +62,61 @@ impl FeatureSpace {
         row
     }
 
-    /// Counts from token ids already mapped into this vocabulary (training).
-    pub fn count_ids(&self, tok: &Tokenizer, ids: &[u32], feats: &mut Vec<(u32, i32)>) {
+    /// Visit each feature of `text` once with its raw count, in no particular
+    /// (but deterministic) order. The scoring fast path: counts are
+    /// aggregated in a small cache-resident open-addressing table instead of
+    /// sorting.
+    pub fn for_each_count(&self, tok: &Tokenizer, text: &str, mut visit: impl FnMut(u32, f64)) {
+        let pre = tok.preprocess(text);
+        let mut table = CountTable::default();
+        match self {
+            FeatureSpace::Vocabulary(v) => {
+                let mut ids = Vec::with_capacity(pre.len() / 4 + 1);
+                tok.for_each_token(&pre, |t| ids.push(v.token_id(t)));
+                table.reserve(ids.len() * (tok.max_n - tok.min_n + 1));
+                for_each_ngram(&ids, tok.min_n, tok.max_n, |w| {
+                    let f = v.feature(w);
+                    if f != NONE {
+                        table.add(f, 1);
+                    }
+                });
+            }
+            FeatureSpace::Hashed { bits, signed } => {
+                let mut toks = Vec::with_capacity(pre.len() / 4 + 1);
+                tok.for_each_token(&pre, |t| toks.push(t));
+                table.reserve(toks.len() * (tok.max_n - tok.min_n + 1));
+                for_each_ngram(&toks, tok.min_n, tok.max_n, |w| {
+                    let (b, neg) = bucket(hash_ngram(w), *bits);
+                    table.add(b, if *signed && neg { -1 } else { 1 });
+                });
+            }
+        }
+        for &(k, c) in &table.slots {
+            if k != 0 && c != 0 {
+                visit(k - 1, c.unsigned_abs() as f64);
+            }
+        }
+    }
+
+    /// Counts from token ids of this vocabulary (NONE for unknown tokens).
+    pub fn row_from_ids(&self, tok: &Tokenizer, ids: &[u32]) -> Row {
+        let mut feats: Vec<u32> = Vec::with_capacity(ids.len() * (tok.max_n - tok.min_n + 1));
         if let FeatureSpace::Vocabulary(v) = self {
             for_each_ngram(ids, tok.min_n, tok.max_n, |w| {
                 let f = v.feature(w);
                 if f != NONE {
-                    feats.push((f, 1));
+                    feats.push(f);
                 }
             });
         }
-    }
-
-    /// Row from vocabulary token ids (training path of vocabulary mode).
-    pub fn row_from_ids(&self, tok: &Tokenizer, ids: &[u32]) -> Row {
-        let mut feats = Vec::new();
-        self.count_ids(tok, ids, &mut feats);
-        let mut row = Vec::with_capacity(feats.len());
-        run_length(&mut feats, &mut row);
+        feats.sort_unstable();
+        let mut row: Row = Vec::with_capacity(feats.len());
+        for f in feats {
+            match row.last_mut() {
+                Some((last, c)) if *last == f => *c += 1.0,
+                _ => row.push((f, 1.0)),
+            }
+        }
         row
     }
 
@@ -95,6 +132,39 @@ impl FeatureSpace {
                 let parts: Vec<&str> = ngram.split(' ').collect();
                 Some(bucket(hash_ngram(&parts), *bits).0)
             }
+        }
+    }
+}
+
+/// Open-addressing (feature + 1 → count) table sized to the document.
+#[derive(Default)]
+struct CountTable {
+    slots: Vec<(u32, i64)>,
+    mask: usize,
+}
+
+impl CountTable {
+    fn reserve(&mut self, n: usize) {
+        let cap = (n * 2).next_power_of_two().max(16);
+        self.slots = vec![(0, 0); cap];
+        self.mask = cap - 1;
+    }
+
+    #[inline]
+    fn add(&mut self, feature: u32, delta: i64) {
+        let key = feature + 1;
+        let mut i = (key.wrapping_mul(0x9E37_79B9) as usize) & self.mask;
+        loop {
+            let slot = &mut self.slots[i];
+            if slot.0 == key {
+                slot.1 += delta;
+                return;
+            }
+            if slot.0 == 0 {
+                *slot = (key, delta);
+                return;
+            }
+            i = (i + 1) & self.mask;
         }
     }
 }

@@ -145,26 +145,27 @@ impl Trainer {
         Ok(())
     }
 
+    /// Class ids of `labels`, registering new classes. Validates every label
+    /// first, so a failing call registers nothing.
     fn class_ids(&mut self, labels: &[&str]) -> Result<Vec<u32>> {
-        labels
+        if let Some(i) = labels.iter().position(|l| l.is_empty()) {
+            return err(
+                ErrorCode::InvalidLabels,
+                format!("label of document {i} (of this chunk) is empty"),
+            );
+        }
+        Ok(labels
             .iter()
-            .enumerate()
-            .map(|(i, l)| {
-                if l.is_empty() {
-                    return err(
-                        ErrorCode::InvalidLabels,
-                        format!("label of document {} (of this chunk) is empty", i),
-                    );
+            .map(|l| match self.labels.get(*l) {
+                Some(&id) => id,
+                None => {
+                    let id = self.label_names.len() as u32;
+                    self.labels.insert(l.to_string(), id);
+                    self.label_names.push(l.to_string());
+                    id
                 }
-                if let Some(&id) = self.labels.get(*l) {
-                    return Ok(id);
-                }
-                let id = self.label_names.len() as u32;
-                self.labels.insert(l.to_string(), id);
-                self.label_names.push(l.to_string());
-                Ok(id)
             })
-            .collect()
+            .collect())
     }
 
     /// Freeze the feature space from the statistics gathered so far.
@@ -217,12 +218,19 @@ impl Trainer {
                 format!("{} texts but {} labels", texts.len(), labels.len()),
             );
         }
-        let classes = self.class_ids(labels)?;
-        self.learned_docs += texts.len() as u64;
+        if let Some(i) = labels.iter().position(|l| l.is_empty()) {
+            return err(
+                ErrorCode::InvalidLabels,
+                format!("label of document {i} (of this chunk) is empty"),
+            );
+        }
         let streaming_ok = self.hashing().is_some() && !self.needs_statistics();
         if self.frozen.is_none() && (self.observed_docs > 0 || streaming_ok) {
             self.freeze(self.observed_docs)?;
         }
+        // Nothing below fails: the call either changes everything or nothing.
+        let classes = self.class_ids(labels)?;
+        self.learned_docs += texts.len() as u64;
         if self.frozen.is_some() {
             let rows = self.weighted_rows_from_texts(texts);
             if let Some(acc) = self.acc.as_mut() {
@@ -292,8 +300,10 @@ impl Trainer {
         })
     }
 
-    /// Finish training and build the model.
-    pub fn finish(mut self) -> Result<Model> {
+    /// Check that `finish` can succeed as far as it can be known without
+    /// building the vocabulary (which may still find it empty). Callers that
+    /// want to keep a trainer usable on a recoverable error call this first.
+    pub fn ready(&self) -> Result<()> {
         if self.learned_docs == 0 {
             return err(ErrorCode::EmptyTrainingSet, "no documents to train on");
         }
@@ -315,6 +325,12 @@ impl Trainer {
                 ),
             );
         }
+        Ok(())
+    }
+
+    /// Finish training and build the model.
+    pub fn finish(mut self) -> Result<Model> {
+        self.ready()?;
         if let Some(buffer) = self.buffer.take() {
             self.freeze(self.learned_docs)?;
             let labels = std::mem::take(&mut self.buffered_labels);

@@ -2,6 +2,7 @@
 //! (scikit-learn's column order) plus lookup tables keyed by token ids, so an
 //! n-gram is found from its tokens without building its string.
 
+use compact_str::CompactString;
 use rustc_hash::FxHashMap;
 
 use crate::error::{err, ErrorCode, Result};
@@ -18,8 +19,9 @@ pub fn pair_key(a: u32, b: u32) -> u64 {
 pub struct VocabIndex {
     /// Feature strings, strictly ascending (byte order = code-point order).
     terms: Vec<String>,
-    /// Token string → token id, for every token some feature uses.
-    tokens: FxHashMap<Box<str>, u32>,
+    /// Token string → token id, for every token some feature uses. Keys
+    /// of up to 24 bytes are stored inline (no pointer to chase on lookup).
+    tokens: FxHashMap<CompactString, u32>,
     /// Token id → feature index of the unigram, or NONE.
     unigram: Vec<u32>,
     /// (token id, token id) → feature index.
@@ -51,7 +53,7 @@ impl VocabIndex {
                     );
                 }
                 let next = idx.tokens.len() as u32;
-                let id = *idx.tokens.entry(tok.into()).or_insert(next);
+                let id = *idx.tokens.entry(CompactString::new(tok)).or_insert(next);
                 if id == next {
                     idx.unigram.push(NONE);
                 }

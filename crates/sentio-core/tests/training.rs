@@ -215,3 +215,28 @@ fn invalid_utf8_is_an_error() {
     );
     assert!(m.predict_bytes("fine ✓".as_bytes()).is_ok());
 }
+
+#[test]
+fn failed_calls_change_nothing() {
+    let cfg = TrainConfig::default;
+    // An empty label later in a chunk must not register the earlier labels.
+    let mut t = Trainer::new(cfg()).unwrap();
+    assert_eq!(
+        t.learn(&["aa", "bb"], &["phantom", ""]).unwrap_err().code,
+        ErrorCode::InvalidLabels
+    );
+    t.learn(&["good movie"], &["pos"]).unwrap();
+    assert_eq!(t.learned_documents(), 1);
+    assert_eq!(t.finish().unwrap_err().code, ErrorCode::SingleClass);
+    // A learn() that fails to build the vocabulary counts no documents and
+    // keeps the pass-one statistics.
+    let strict = TrainConfig {
+        min_df: sentio_core::DocFreq::Count(5),
+        ..cfg()
+    };
+    let mut t = Trainer::new(strict).unwrap();
+    t.observe(&["aa bb", "cc dd"]).unwrap();
+    assert!(t.learn(&["aa bb", "cc dd"], &["x", "y"]).is_err());
+    assert_eq!(t.learned_documents(), 0);
+    assert!(t.ready().is_err());
+}
