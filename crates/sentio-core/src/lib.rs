@@ -22,6 +22,7 @@ pub mod config;
 pub mod counting;
 pub mod error;
 pub mod hashing;
+pub mod math;
 pub mod metrics;
 pub mod model;
 pub mod model_file;

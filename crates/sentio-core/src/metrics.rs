@@ -142,7 +142,7 @@ fn log_loss(y_true: &[&str], p: &Probabilities<'_>) -> Result<Option<f64>> {
             return Ok(None);
         };
         let v = p.values[i * k + c].clamp(1e-15, 1.0);
-        total -= v.ln();
+        total -= crate::math::ln(v);
     }
     Ok(Some(total / y_true.len() as f64))
 }

@@ -166,7 +166,11 @@ impl Model {
         // Weight, normalise and score in one pass: normalisation is a common
         // scale, so Σ (w/‖w‖)·logp = (Σ w·logp)/‖w‖.
         self.space.for_each_count(&self.tokenizer, text, |f, c| {
-            let tf = if self.weighting.sublinear_tf { c.ln() + 1.0 } else { c };
+            let tf = if self.weighting.sublinear_tf {
+                crate::math::ln(c) + 1.0
+            } else {
+                c
+            };
             let entry = &self.table[f as usize * stride..(f as usize + 1) * stride];
             let w = tf * entry[0];
             norm += match self.weighting.norm {

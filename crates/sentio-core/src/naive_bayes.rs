@@ -2,6 +2,7 @@
 //! `MultinomialNB` / `ComplementNB`, with probabilities via log-sum-exp.
 
 use crate::config::ClassifierKind;
+use crate::math::{exp, ln};
 use crate::parallel;
 use crate::weighting::Row;
 
@@ -94,9 +95,9 @@ pub fn fit(
         ClassifierKind::Multinomial => {
             for (c, fc) in feature_count.iter().enumerate() {
                 let total: f64 = fc.iter().map(|v| v + alpha).sum();
-                let log_total = total.ln();
+                let log_total = ln(total);
                 for (f, v) in fc.iter().enumerate() {
-                    flp[f * n_classes + c] = (v + alpha).ln() - log_total;
+                    flp[f * n_classes + c] = ln(v + alpha) - log_total;
                 }
             }
         }
@@ -107,7 +108,7 @@ pub fn fit(
             for (c, fc) in feature_count.iter().enumerate() {
                 let comp: Vec<f64> = (0..n_features).map(|f| all[f] + alpha - fc[f]).collect();
                 let total: f64 = comp.iter().sum();
-                let logged: Vec<f64> = comp.iter().map(|v| (v / total).ln()).collect();
+                let logged: Vec<f64> = comp.iter().map(|v| ln(v / total)).collect();
                 let scale = if complement_norm {
                     logged.iter().sum::<f64>()
                 } else {
@@ -163,9 +164,9 @@ pub fn softmax_in_place(x: &mut [f64]) -> usize {
     if !max.is_finite() {
         return best;
     }
-    let lse = max + x.iter().map(|v| (v - max).exp()).sum::<f64>().ln();
+    let lse = max + ln(x.iter().map(|v| exp(v - max)).sum::<f64>());
     for v in x.iter_mut() {
-        *v = (*v - lse).exp();
+        *v = exp(*v - lse);
     }
     best
 }

@@ -16,6 +16,7 @@ use rustc_hash::FxHashMap;
 use crate::config::TrainConfig;
 use crate::counting::{tokenize, NgramCounter, Sequences, TokenTable};
 use crate::error::{err, ErrorCode, Result};
+use crate::math::ln;
 use crate::model::{Model, TrainingFacts};
 use crate::naive_bayes::{fit, Accumulator};
 use crate::parallel;
@@ -401,7 +402,7 @@ fn class_log_prior(cfg: &TrainConfig, classes: &[String], counts: &[u64]) -> Res
         return classes
             .iter()
             .map(|c| match priors.iter().find(|(l, _)| l == c) {
-                Some((_, p)) => Ok(p.ln()),
+                Some((_, p)) => Ok(ln(*p)),
                 None => err(
                     ErrorCode::InvalidConfig,
                     format!("class_prior: no prior for class '{c}'"),
@@ -411,8 +412,8 @@ fn class_log_prior(cfg: &TrainConfig, classes: &[String], counts: &[u64]) -> Res
     }
     let k = classes.len() as f64;
     if !cfg.fit_prior {
-        return Ok(vec![-k.ln(); classes.len()]);
+        return Ok(vec![-ln(k); classes.len()]);
     }
     let total: u64 = counts.iter().sum();
-    Ok(counts.iter().map(|&c| (c as f64).ln() - (total as f64).ln()).collect())
+    Ok(counts.iter().map(|&c| ln(c as f64) - ln(total as f64)).collect())
 }

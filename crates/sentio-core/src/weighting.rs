@@ -3,6 +3,7 @@
 //! then per-row l2 / l1 normalisation (rows of zeros stay zero).
 
 use crate::config::Norm;
+use crate::math::ln;
 
 /// A sparse row: (feature index, value), sorted by feature index.
 pub type Row = Vec<(u32, f64)>;
@@ -18,7 +19,7 @@ pub struct Weighting {
 pub fn idf_from_df(df: &[u32], n_docs: u64, smooth: bool) -> Vec<f64> {
     let s = if smooth { 1.0 } else { 0.0 };
     let n = n_docs as f64 + s;
-    df.iter().map(|&d| (n / (d as f64 + s)).ln() + 1.0).collect()
+    df.iter().map(|&d| ln(n / (d as f64 + s)) + 1.0).collect()
 }
 
 impl Weighting {
@@ -26,7 +27,7 @@ impl Weighting {
     pub fn apply(&self, row: &mut [(u32, f64)]) {
         if self.sublinear_tf {
             for (_, v) in row.iter_mut() {
-                *v = v.ln() + 1.0;
+                *v = ln(*v) + 1.0;
             }
         }
         if let Some(idf) = &self.idf {
