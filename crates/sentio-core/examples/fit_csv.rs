@@ -20,12 +20,20 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let cfg = TrainConfig::from_json(args.get(3).map_or("{}", String::as_str)).expect("config");
     let (tt, tl) = read(&args[1]);
-    let (et, el) = read(&args[2]);
+    let (et, el) = if args[2] == "-" {
+        (Vec::new(), Vec::new())
+    } else {
+        read(&args[2])
+    };
     let texts: Vec<&str> = tt.iter().map(String::as_str).collect();
     let labels: Vec<&str> = tl.iter().map(String::as_str).collect();
     let t0 = Instant::now();
     let model = Trainer::fit(cfg, &texts, &labels).expect("fit");
     let fit = t0.elapsed();
+    if args[2] == "-" {
+        println!("fit {fit:?} | features {}", model.n_features());
+        return;
+    }
     let bytes = model.to_bytes();
     let t1 = Instant::now();
     let model = Model::from_bytes(&bytes).expect("load");

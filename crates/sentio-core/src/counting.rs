@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap;
 use crate::config::TrainConfig;
 use crate::error::{err, ErrorCode, Result};
 use crate::parallel;
-use crate::tokenizer::{for_each_ngram, Tokenizer};
+use crate::tokenizer::Tokenizer;
 use crate::vocab::pair_key;
 
 /// Global token interner: token string ↔ id.
@@ -135,74 +135,55 @@ impl Stat {
     }
 }
 
-/// One shard of candidate features: those whose key hashes to this shard.
-/// Unigrams are indexed by token id directly (no hashing at all).
+/// Candidate features are split into this many partitions by key hash. Each
+/// partition's table is small enough to stay in cache while a batch of its
+/// occurrences is applied, which is what makes counting fast: the batch is
+/// first scattered to partitions with sequential writes, then each partition
+/// is aggregated on its own (partitions run in parallel).
+const PARTITIONS: usize = 64;
+
+/// Documents scattered per round: bounds the scatter buffers' memory.
+const ROUND_DOCS: usize = 2048;
+
+/// Key of a unigram or bigram in one u64 (token ids never reach u32::MAX,
+/// so the unigram tag cannot collide with a bigram).
+const UNI_TAG: u64 = 0xFFFF_FFFF << 32;
+
 #[derive(Debug, Default)]
-struct Shard {
-    uni: Vec<Stat>,
-    bi: FxHashMap<u64, Stat>,
+struct Partition {
+    short: FxHashMap<u64, Stat>,
     longer: FxHashMap<Box<[u32]>, Stat>,
 }
 
-#[inline]
-fn shard_of(ids: &[u32], n: usize) -> usize {
-    if let [a] = ids {
-        return *a as usize % n;
-    }
-    let mut h: u64 = 0x9E37_79B9_7F4A_7C15;
-    for &i in ids {
-        h = (h ^ i as u64).wrapping_mul(0x0100_0000_01b3).rotate_left(23);
-    }
-    ((h >> 32) as usize) % n
+/// One occurrence scattered to a partition.
+#[derive(Clone, Copy)]
+enum Occurrence {
+    /// Unigram or bigram key.
+    Short(u64, u64),
+    /// Longer n-gram: start and length in the batch's token ids.
+    Longer(usize, u8, u64),
 }
 
-impl Shard {
-    #[inline]
-    fn bump(&mut self, w: &[u32], doc: u64) {
-        match w {
-            [a] => {
-                let a = *a as usize;
-                if self.uni.len() <= a {
-                    self.uni.resize(a + 1, FRESH);
-                }
-                self.uni[a].bump(doc);
-            }
-            [a, b] => self.bi.entry(pair_key(*a, *b)).or_insert(FRESH).bump(doc),
-            more => match self.longer.get_mut(more) {
-                Some(s) => s.bump(doc),
-                None => {
-                    let mut s = FRESH;
-                    s.bump(doc);
-                    self.longer.insert(more.into(), s);
-                }
-            },
-        }
-    }
+#[inline]
+fn mix(mut h: u64) -> u64 {
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^ (h >> 33)
+}
 
-    fn len(&self) -> usize {
-        self.uni.iter().filter(|s| s.df > 0).count() + self.bi.len() + self.longer.len()
+#[inline]
+fn partition_of_ids(ids: &[u32]) -> usize {
+    let mut h: u64 = 0x9E37_79B9_7F4A_7C15;
+    for &i in ids {
+        h = mix(h ^ i as u64);
     }
-
-    /// Every counted feature as (token ids, stats).
-    fn for_each(&self, mut f: impl FnMut(&[u32], &Stat)) {
-        for (id, s) in self.uni.iter().enumerate() {
-            if s.df > 0 {
-                f(&[id as u32], s);
-            }
-        }
-        for (k, s) in &self.bi {
-            f(&[(k >> 32) as u32, *k as u32], s);
-        }
-        for (k, s) in &self.longer {
-            f(k, s);
-        }
-    }
+    (h as usize) % PARTITIONS
 }
 
 /// Document and term frequencies of every candidate n-gram seen so far.
 #[derive(Debug)]
 pub struct NgramCounter {
-    shards: Vec<Shard>,
+    parts: Vec<Partition>,
     min_n: usize,
     max_n: usize,
     pub n_docs: u64,
@@ -210,9 +191,8 @@ pub struct NgramCounter {
 
 impl NgramCounter {
     pub fn new(tok: &Tokenizer) -> Self {
-        let n = parallel::workers();
         NgramCounter {
-            shards: (0..n).map(|_| Shard::default()).collect(),
+            parts: (0..PARTITIONS).map(|_| Partition::default()).collect(),
             min_n: tok.min_n,
             max_n: tok.max_n,
             n_docs: 0,
@@ -222,24 +202,65 @@ impl NgramCounter {
     /// Count the n-grams of a batch of sequences (documents numbered on from
     /// the documents counted before).
     pub fn count(&mut self, seqs: &Sequences) {
-        let n_shards = self.shards.len();
-        let (min_n, max_n, first_doc) = (self.min_n, self.max_n, self.n_docs);
-        parallel::for_each_mut(&mut self.shards, |s, shard| {
-            for d in 0..seqs.len() {
-                let doc = first_doc + d as u64;
-                for_each_ngram(seqs.doc(d), min_n, max_n, |w| {
-                    if shard_of(w, n_shards) == s {
-                        shard.bump(w, doc);
+        let (min_n, max_n) = (self.min_n, self.max_n);
+        let rounds = parallel::ranges(seqs.len(), seqs.len().div_ceil(ROUND_DOCS));
+        for round in rounds {
+            // Scatter: each worker takes a contiguous run of documents and
+            // writes its occurrences into per-partition buffers, in order.
+            let workers = parallel::ranges(round.len(), parallel::workers());
+            let first_doc = self.n_docs;
+            let scattered: Vec<Vec<Vec<Occurrence>>> = parallel::map(&workers, |w| {
+                let mut buckets: Vec<Vec<Occurrence>> = (0..PARTITIONS).map(|_| Vec::new()).collect();
+                for d in (round.start + w.start)..(round.start + w.end) {
+                    let doc = first_doc + d as u64;
+                    let (lo, hi) = (seqs.offsets[d], seqs.offsets[d + 1]);
+                    let ids = &seqs.ids[lo..hi];
+                    for n in min_n..=max_n.min(ids.len()) {
+                        for (i, win) in ids.windows(n).enumerate() {
+                            let occ = match win {
+                                [a] => Occurrence::Short(UNI_TAG | *a as u64, doc),
+                                [a, b] => Occurrence::Short(pair_key(*a, *b), doc),
+                                _ => Occurrence::Longer(lo + i, n as u8, doc),
+                            };
+                            let p = match occ {
+                                Occurrence::Short(k, _) => (mix(k) as usize) % PARTITIONS,
+                                Occurrence::Longer(..) => partition_of_ids(win),
+                            };
+                            buckets[p].push(occ);
+                        }
                     }
-                });
-            }
-        });
-        self.n_docs += seqs.len() as u64;
+                }
+                buckets
+            });
+            // Aggregate: each partition applies its occurrences in document
+            // order (workers in order, each in document order).
+            parallel::for_each_mut(&mut self.parts, |p, part| {
+                for worker in &scattered {
+                    for occ in &worker[p] {
+                        match *occ {
+                            Occurrence::Short(k, doc) => part.short.entry(k).or_insert(FRESH).bump(doc),
+                            Occurrence::Longer(start, len, doc) => {
+                                let key = &seqs.ids[start..start + len as usize];
+                                match part.longer.get_mut(key) {
+                                    Some(s) => s.bump(doc),
+                                    None => {
+                                        let mut s = FRESH;
+                                        s.bump(doc);
+                                        part.longer.insert(key.into(), s);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            });
+            self.n_docs += round.len() as u64;
+        }
     }
 
     /// Number of distinct candidate features.
     pub fn n_candidates(&self) -> usize {
-        self.shards.iter().map(Shard::len).sum()
+        self.parts.iter().map(|p| p.short.len() + p.longer.len()).sum()
     }
 
     /// Apply min_df / max_df / max_features and return the kept feature
@@ -255,21 +276,31 @@ impl NgramCounter {
             );
         }
         let mut kept: Vec<(String, u32, u64)> = Vec::new();
-        for shard in &self.shards {
-            shard.for_each(|ids, stat| {
-                let df = stat.df as f64;
-                if df < low || df > high {
-                    return;
+        let mut push = |ids: &[u32], stat: &Stat| {
+            let df = stat.df as f64;
+            if df < low || df > high {
+                return;
+            }
+            let mut term = String::new();
+            for (i, id) in ids.iter().enumerate() {
+                if i > 0 {
+                    term.push(' ');
                 }
-                let mut term = String::new();
-                for (i, id) in ids.iter().enumerate() {
-                    if i > 0 {
-                        term.push(' ');
-                    }
-                    term.push_str(&table.strings[*id as usize]);
+                term.push_str(&table.strings[*id as usize]);
+            }
+            kept.push((term, stat.df, stat.tf));
+        };
+        for part in &self.parts {
+            for (&k, stat) in &part.short {
+                if k >> 32 == UNI_TAG >> 32 {
+                    push(&[k as u32], stat);
+                } else {
+                    push(&[(k >> 32) as u32, k as u32], stat);
                 }
-                kept.push((term, stat.df, stat.tf));
-            });
+            }
+            for (k, stat) in &part.longer {
+                push(k, stat);
+            }
         }
         if let Some(limit) = cfg.max_features {
             if kept.len() as u64 > limit {
