@@ -1,0 +1,121 @@
+//! Argument conversion with our own error codes.
+//!
+//! Exports take their arguments as [`Unknown`] and convert them here, so a
+//! value of the wrong type throws `INVALID_ARGUMENT` naming the argument
+//! (napi-rs's own conversions would throw with codes like `StringExpected`).
+//! The TypeScript types come from `ts_args_type` on each export.
+
+use napi::bindgen_prelude::{Array, Unknown};
+use napi::{JsValue, ValueType};
+
+use crate::errors::{BindingError, Result};
+
+fn type_name(v: &Unknown<'_>) -> &'static str {
+    match v.get_type() {
+        Ok(ValueType::Undefined) => "undefined",
+        Ok(ValueType::Null) => "null",
+        Ok(ValueType::Boolean) => "boolean",
+        Ok(ValueType::Number) => "number",
+        Ok(ValueType::String) => "string",
+        Ok(ValueType::Symbol) => "symbol",
+        Ok(ValueType::Function) => "function",
+        Ok(ValueType::BigInt) => "bigint",
+        Ok(ValueType::External) => "external",
+        Ok(ValueType::Object) => match (v.is_array(), v.is_typedarray()) {
+            (Ok(true), _) => "array",
+            (_, Ok(true)) => "typed array",
+            _ => "object",
+        },
+        _ => "unknown value",
+    }
+}
+
+fn invalid(name: &str, expected: &str, got: &Unknown<'_>) -> napi::Error<String> {
+    BindingError::invalid_argument(format!("{name}: expected {expected}, got {}", type_name(got))).into()
+}
+
+fn is_nullish(v: &Unknown<'_>) -> bool {
+    matches!(v.get_type(), Ok(ValueType::Null | ValueType::Undefined))
+}
+
+/// A JS string.
+pub fn string(v: Unknown<'_>, name: &str) -> Result<String> {
+    if !matches!(v.get_type(), Ok(ValueType::String)) {
+        return Err(invalid(name, "a string", &v));
+    }
+    // SAFETY: checked to be a string; the conversion itself is checked by napi.
+    unsafe { v.cast::<String>() }.map_err(|_| invalid(name, "a string", &v))
+}
+
+/// A JS array of strings, copied into Rust strings (owned: async tasks take them).
+pub fn strings(v: Unknown<'_>, name: &str) -> Result<Vec<String>> {
+    if !matches!(v.is_array(), Ok(true)) {
+        return Err(invalid(name, "an array of strings", &v));
+    }
+    // SAFETY: checked to be an array.
+    let arr = unsafe { v.cast::<Array<'_>>() }.map_err(|_| invalid(name, "an array of strings", &v))?;
+    let mut out = Vec::with_capacity(arr.len() as usize);
+    for i in 0..arr.len() {
+        let item = arr
+            .get::<Unknown<'_>>(i)
+            .ok()
+            .flatten()
+            .ok_or_else(|| invalid(&format!("{name}[{i}]"), "a string", &v))?;
+        out.push(string(item, &format!("{name}[{i}]"))?);
+    }
+    Ok(out)
+}
+
+/// `string[] | null | undefined`.
+pub fn optional_strings(v: Unknown<'_>, name: &str) -> Result<Option<Vec<String>>> {
+    if is_nullish(&v) {
+        return Ok(None);
+    }
+    strings(v, name).map(Some)
+}
+
+/// The bytes of a `Uint8Array` (or Node `Buffer`), borrowed without a copy.
+/// Valid only during the current synchronous call.
+pub fn bytes<'a>(v: &Unknown<'a>, name: &str) -> Result<&'a [u8]> {
+    if !matches!(v.is_typedarray(), Ok(true)) {
+        return Err(invalid(name, "a Uint8Array or Buffer", v));
+    }
+    // SAFETY: `&[u8]`'s conversion checks the typed-array kind; the slice
+    // points into the JS ArrayBuffer, alive (and not detachable: no JS runs)
+    // for the duration of this call, which is what 'a covers.
+    unsafe { v.cast::<&'a [u8]>() }.map_err(|_| invalid(name, "a Uint8Array or Buffer", v))
+}
+
+/// `Float64Array | null | undefined`, borrowed without a copy.
+pub fn optional_f64s<'a>(v: &Unknown<'a>, name: &str) -> Result<Option<&'a [f64]>> {
+    if is_nullish(v) {
+        return Ok(None);
+    }
+    if !matches!(v.is_typedarray(), Ok(true)) {
+        return Err(invalid(name, "a Float64Array or null", v));
+    }
+    // SAFETY: as in `bytes`; the conversion checks for a Float64Array.
+    unsafe { v.cast::<&'a [f64]>() }
+        .map(Some)
+        .map_err(|_| invalid(name, "a Float64Array or null", v))
+}
+
+/// A finite non-negative integer (a count such as `k`).
+pub fn count(v: Unknown<'_>, name: &str) -> Result<usize> {
+    if !matches!(v.get_type(), Ok(ValueType::Number)) {
+        return Err(invalid(name, "a non-negative integer", &v));
+    }
+    // SAFETY: checked to be a number.
+    let n = unsafe { v.cast::<f64>() }.map_err(|_| invalid(name, "a non-negative integer", &v))?;
+    // NaN and ±Infinity fail `fract() == 0.0`.
+    if !(n >= 0.0 && n.fract() == 0.0) {
+        return Err(BindingError::invalid_argument(format!("{name}: expected a non-negative integer, got {n}")).into());
+    }
+    // `as` saturates: values beyond usize::MAX (on 32-bit targets) become "all".
+    Ok(n as usize)
+}
+
+/// Borrow owned strings as the `&[&str]` the core takes.
+pub fn as_strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}

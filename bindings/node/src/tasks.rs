@@ -1,0 +1,126 @@
+//! The async work behind the `*Async` exports, run on the libuv thread pool
+//! (`napi::Task`). Every task owns its inputs: borrowed JS memory cannot leave
+//! the JS thread. `compute` never fails at the napi level: it returns the
+//! engine's outcome as plain data (panics caught), and `resolve` turns an
+//! error into a JS `Error` with its stable `code` to reject the promise with.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use napi::bindgen_prelude::*;
+
+use crate::args;
+use crate::errors::{guard_task, BindingError};
+use crate::model::{read_model, JsBatchPrediction, Model};
+use crate::trainer::{fit, Checkout};
+
+type Outcome<T> = std::result::Result<T, BindingError>;
+
+/// Settle: the value, or a rejection carrying the error's `code`.
+fn settle<T, U>(env: Env, outcome: Outcome<T>, f: impl FnOnce(T) -> U) -> napi::Result<U> {
+    outcome.map(f).map_err(|e| e.into_rejection(env))
+}
+
+/// `Model.loadAsync`: read + parse a model file.
+pub struct LoadModelTask {
+    pub(crate) path: PathBuf,
+}
+
+impl Task for LoadModelTask {
+    type Output = Outcome<sentio_core::Model>;
+    type JsValue = Model;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        Ok(guard_task(|| read_model(&self.path)))
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Model> {
+        settle(env, output, Model::from_core)
+    }
+}
+
+/// `Model#predictBatchAsync`.
+pub struct PredictBatchTask {
+    pub(crate) model: Arc<sentio_core::Model>,
+    pub(crate) texts: Vec<String>,
+}
+
+impl Task for PredictBatchTask {
+    type Output = Outcome<sentio_core::BatchPrediction>;
+    type JsValue = JsBatchPrediction;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        Ok(guard_task(|| Ok(self.model.predict_batch(&args::as_strs(&self.texts)))))
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<JsBatchPrediction> {
+        settle(env, output, JsBatchPrediction::from)
+    }
+}
+
+/// `trainAsync`.
+pub struct TrainTask {
+    pub(crate) config_json: String,
+    pub(crate) texts: Vec<String>,
+    pub(crate) labels: Vec<String>,
+}
+
+impl Task for TrainTask {
+    type Output = Outcome<sentio_core::Model>;
+    type JsValue = Model;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        Ok(guard_task(|| fit(&self.config_json, &self.texts, &self.labels)))
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Model> {
+        settle(env, output, Model::from_core)
+    }
+}
+
+/// What a `TrainerStepTask` does.
+pub enum TrainerStep {
+    Observe { texts: Vec<String> },
+    Learn { texts: Vec<String>, labels: Vec<String> },
+}
+
+/// `Trainer#observeAsync` / `Trainer#learnAsync`, on a checked-out trainer.
+pub struct TrainerStepTask {
+    pub(crate) checkout: Checkout,
+    pub(crate) step: TrainerStep,
+}
+
+impl Task for TrainerStepTask {
+    type Output = Outcome<()>;
+    type JsValue = ();
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        let step = &self.step;
+        Ok(self.checkout.run(|t| match step {
+            TrainerStep::Observe { texts } => t.observe(&args::as_strs(texts)),
+            TrainerStep::Learn { texts, labels } => t.learn(&args::as_strs(texts), &args::as_strs(labels)),
+        }))
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<()> {
+        settle(env, output, |()| ())
+    }
+}
+
+/// `Trainer#finishAsync`.
+pub struct FinishTask {
+    pub(crate) checkout: Checkout,
+}
+
+impl Task for FinishTask {
+    type Output = Outcome<sentio_core::Model>;
+    type JsValue = Model;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        Ok(self.checkout.finish())
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Model> {
+        settle(env, output, Model::from_core)
+    }
+}
