@@ -1,0 +1,148 @@
+/**
+ * The storage contract under the registry. Everything backend-specific (SQL,
+ * connections, locking, row mapping) lives in an implementation of this
+ * interface — `sqlite/backend.ts` today, a PostgreSQL one later (issue 9).
+ * Everything else (validation, refs, defaults, timestamps, provenance,
+ * artifact checks, gc, export/import) is in backend-neutral code that only
+ * talks to this interface.
+ *
+ * Rules for implementations: inputs arrive validated; each method is atomic
+ * (one transaction); methods that allocate or move (registerVersion,
+ * moveAlias) take the write lock before reading what they decide on;
+ * missing entities are reported with the shared errors in ../errors.ts.
+ * @module
+ */
+import type {
+  AliasMove,
+  ArtifactReference,
+  EvaluationRecord,
+  ModelRecord,
+  RunFilter,
+  RunRecord,
+  RunStatus,
+  TagChanges,
+  VersionRecord,
+} from './types.js';
+
+export interface NewRunRow {
+  id: string;
+  experiment: string;
+  params: Record<string, unknown>;
+  tags: Record<string, string>;
+  startedAt: string;
+  dataset: unknown | null;
+  gitCommit: string | null;
+  host: string;
+  user: string;
+  sentioVersion: string;
+}
+
+export interface RunFinishRow {
+  status: Exclude<RunStatus, 'running'>;
+  endedAt: string;
+  durationMs: number;
+  error: string | null;
+  model: string | null;
+  version: number | null;
+}
+
+export interface NewVersionRow {
+  model: string;
+  modelSha256: string;
+  artifacts: Record<string, string>;
+  runId: string | null;
+  metrics: Record<string, number>;
+  config: unknown;
+  dataset: unknown | null;
+  description: string;
+  tags: Record<string, string>;
+  createdAt: string;
+}
+
+/** Extra rows written in the same transaction as an imported version. */
+export interface ImportRows {
+  /** The version's creation time in its original store (default: now). */
+  createdAt?: string;
+  /** Inserted when no run with this id exists yet (lineage travels with the version). */
+  run?: RunRecord;
+  /** Inserted only when the version is created (re-imports add nothing). */
+  evaluations?: Array<Pick<EvaluationRecord, 'at' | 'dataset' | 'metrics' | 'reportSha256'>>;
+  /** Applied only when the model itself is created by this import. */
+  modelDescription?: string;
+  modelTags?: Record<string, string>;
+}
+
+export interface AliasMoveRow {
+  model: string;
+  alias: string;
+  /** null deletes the alias. */
+  toVersion: number | null;
+  at: string;
+  who: string;
+  reason: string | null;
+  details: unknown | null;
+}
+
+export interface NewEvaluationRow {
+  model: string;
+  version: number;
+  at: string;
+  dataset: unknown;
+  metrics: Record<string, number>;
+  reportSha256: string | null;
+}
+
+export interface RegistryBackend {
+  /** "sqlite", "postgres", ... */
+  readonly name: string;
+
+  schemaVersion(): Promise<number>;
+  checkIntegrity(): Promise<string[]>;
+  close(): Promise<void>;
+
+  // Experiment tracking
+  insertRun(row: NewRunRow): Promise<void>;
+  /** Upsert the last value of each metric; REGISTRY_NOT_FOUND for an unknown run. */
+  logRunMetrics(runId: string, metrics: Record<string, number>, at: string): Promise<void>;
+  /** Close a running run; false when it was not running (already closed). */
+  finishRun(runId: string, row: RunFinishRow): Promise<boolean>;
+  /** Runs whose id equals or starts with `idOrPrefix` (at most `limit`). */
+  findRuns(idOrPrefix: string, limit: number): Promise<RunRecord[]>;
+  listRuns(filter: RunFilter): Promise<RunRecord[]>;
+  listExperiments(): Promise<Array<{ name: string; createdAt: string; runs: number }>>;
+
+  // Models and versions
+  /**
+   * In one write transaction: create the model if needed; if a version of it
+   * has `modelSha256`, return it (created=false); else allocate the next
+   * number and insert the version with artifacts, metrics and tags.
+   */
+  registerVersion(
+    row: NewVersionRow,
+    extra?: ImportRows,
+  ): Promise<{ version: number; created: boolean }>;
+  getModel(name: string): Promise<ModelRecord | null>;
+  listModels(): Promise<ModelRecord[]>;
+  getVersion(model: string, version: number): Promise<VersionRecord | null>;
+  listVersions(model: string): Promise<VersionRecord[]>;
+  /** Alias → version, or null. */
+  aliasTarget(model: string, alias: string): Promise<number | null>;
+  updateModel(name: string, change: { description?: string; tags?: TagChanges }): Promise<boolean>;
+  updateVersion(
+    model: string,
+    version: number,
+    change: { description?: string; tags?: TagChanges },
+  ): Promise<boolean>;
+
+  // Aliases
+  /** Set or delete an alias and append its history row, in one transaction. */
+  moveAlias(row: AliasMoveRow): Promise<AliasMove>;
+  aliasHistory(model: string, alias?: string): Promise<AliasMove[]>;
+
+  // Evaluations
+  insertEvaluation(row: NewEvaluationRow): Promise<EvaluationRecord>;
+  listEvaluations(model: string, version?: number): Promise<EvaluationRecord[]>;
+
+  // Artifacts
+  artifactReferences(): Promise<ArtifactReference[]>;
+}

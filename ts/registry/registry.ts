@@ -1,0 +1,368 @@
+/**
+ * The registry as callers use it, over any `RegistryBackend` and
+ * `ArtifactStore`: validates inputs, fills in provenance (who, host, git
+ * commit, Sentio version) and timestamps, resolves refs, and refuses to let a
+ * version or evaluation point at an artifact the store does not hold (so a
+ * crash between "put artifacts" and "register" leaves orphans, never a
+ * dangling reference).
+ * @module
+ */
+import { randomBytes } from 'node:crypto';
+import { SentioError } from '../errors/index.js';
+import type { ImportRows, RegistryBackend } from './backend.js';
+import { artifactMissing, conflict, invalid, notFound } from './errors.js';
+import {
+  checkAlias,
+  checkExperimentName,
+  checkMetrics,
+  checkModelName,
+  checkSha256,
+  checkTagChanges,
+  checkTags,
+  checkVersionNumber,
+} from './names.js';
+import { currentHost, currentUser, gitCommit, SENTIO_VERSION, whoAmI } from './provenance.js';
+import { parseRef } from './ref.js';
+import type {
+  AliasMove,
+  ArtifactReference,
+  ArtifactStore,
+  CreateRunInput,
+  EvaluationRecord,
+  FinishRunOptions,
+  ModelRecord,
+  MoveInfo,
+  RecordEvaluationInput,
+  RegisterVersionInput,
+  RegisterVersionResult,
+  Registry,
+  RunFilter,
+  RunRecord,
+  TagChanges,
+  VersionRecord,
+} from './types.js';
+
+const RUN_ID = /^[0-9a-f]{4,64}$/;
+const MAX_DESCRIPTION = 64 * 1024;
+
+function now(): string {
+  return new Date().toISOString();
+}
+
+function checkDescription(text: string): string {
+  if (typeof text !== 'string' || text.length > MAX_DESCRIPTION) {
+    throw invalid(`a description is a string of at most ${MAX_DESCRIPTION} characters`);
+  }
+  return text;
+}
+
+export class SentioRegistry implements Registry {
+  constructor(
+    readonly dir: string,
+    readonly artifacts: ArtifactStore,
+    private readonly db: RegistryBackend,
+  ) {}
+
+  get backend(): string {
+    return this.db.name;
+  }
+
+  // ── Runs ────────────────────────────────────────────────────────────────
+
+  async createRun(input: CreateRunInput): Promise<RunRecord> {
+    checkExperimentName(input.experiment);
+    if (input.params === null || typeof input.params !== 'object') {
+      throw invalid('params must be an object');
+    }
+    const id = randomBytes(6).toString('hex');
+    await this.db.insertRun({
+      id,
+      experiment: input.experiment,
+      params: input.params,
+      tags: checkTags(input.tags),
+      startedAt: now(),
+      dataset: input.dataset ?? null,
+      gitCommit: input.gitCommit !== undefined ? input.gitCommit : gitCommit(),
+      host: currentHost(),
+      user: currentUser(),
+      sentioVersion: SENTIO_VERSION,
+    });
+    return this.getRun(id);
+  }
+
+  async logMetrics(runId: string, metrics: Record<string, number>): Promise<void> {
+    const run = await this.getRun(runId);
+    await this.db.logRunMetrics(run.id, checkMetrics(metrics), now());
+  }
+
+  async finishRun(
+    runId: string,
+    status: 'finished' | 'failed',
+    opts: FinishRunOptions = {},
+  ): Promise<RunRecord> {
+    if (status !== 'finished' && status !== 'failed') {
+      throw invalid(`a run finishes as "finished" or "failed", not "${String(status)}"`);
+    }
+    if (opts.model !== undefined) checkModelName(opts.model);
+    if (opts.version !== undefined) checkVersionNumber(opts.version);
+    const run = await this.getRun(runId);
+    const endedAt = now();
+    const ok = await this.db.finishRun(run.id, {
+      status,
+      endedAt,
+      durationMs: Math.max(0, Date.parse(endedAt) - Date.parse(run.startedAt)),
+      error: opts.error ?? null,
+      model: opts.model ?? null,
+      version: opts.version ?? null,
+    });
+    if (!ok) {
+      const now = (await this.getRun(run.id)).status;
+      throw conflict(`run ${run.id} is already ${now}`, { run: run.id });
+    }
+    return this.getRun(run.id);
+  }
+
+  async getRun(id: string): Promise<RunRecord> {
+    const key = String(id).trim().toLowerCase();
+    if (!RUN_ID.test(key)) throw notFound.run(String(id));
+    const found = await this.db.findRuns(key, 2);
+    if (found.length === 0) throw notFound.run(String(id));
+    if (found.length > 1) {
+      throw new SentioError(
+        'REGISTRY_BAD_REF',
+        `run id prefix "${id}" is ambiguous (${found.map((r) => r.id).join(', ')}, ...); give more characters`,
+        { run: id },
+      );
+    }
+    return found[0] as RunRecord;
+  }
+
+  listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
+    if (filter.limit !== undefined && (!Number.isSafeInteger(filter.limit) || filter.limit < 0)) {
+      throw invalid(`limit must be a non-negative integer, got ${filter.limit}`);
+    }
+    return this.db.listRuns(filter);
+  }
+
+  listExperiments(): Promise<Array<{ name: string; createdAt: string; runs: number }>> {
+    return this.db.listExperiments();
+  }
+
+  // ── Versions ────────────────────────────────────────────────────────────
+
+  /** Validate a version input and check every artifact is stored; returns the normalised artifact map. */
+  private async checkVersionInput(input: RegisterVersionInput): Promise<Record<string, string>> {
+    checkModelName(input.model);
+    checkSha256(input.modelSha256, 'modelSha256');
+    if (input.artifacts === null || typeof input.artifacts !== 'object')
+      throw invalid('artifacts must be an object');
+    const artifacts = { ...input.artifacts };
+    if (artifacts.model === undefined) artifacts.model = input.modelSha256;
+    if (artifacts.model !== input.modelSha256) {
+      throw invalid('artifacts.model and modelSha256 differ', {
+        model: artifacts.model,
+        modelSha256: input.modelSha256,
+      });
+    }
+    for (const [name, sha] of Object.entries(artifacts)) {
+      if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) throw invalid(`invalid artifact name "${name}"`);
+      checkSha256(sha, `artifact "${name}"`);
+      if (!(await this.artifacts.has(sha))) {
+        throw artifactMissing(
+          sha,
+          `artifact "${name}" of ${input.model}: put it before registering`,
+        );
+      }
+    }
+    checkMetrics(input.metrics);
+    checkTags(input.tags);
+    if (input.description !== undefined) checkDescription(input.description);
+    return artifacts;
+  }
+
+  async registerVersion(input: RegisterVersionInput): Promise<RegisterVersionResult> {
+    return this.registerWith(input, {});
+  }
+
+  /** registerVersion plus rows that travel with an imported version (same transaction). */
+  async registerWith(
+    input: RegisterVersionInput,
+    extra: ImportRows,
+  ): Promise<RegisterVersionResult> {
+    const artifacts = await this.checkVersionInput(input);
+    if (extra.modelTags) checkTags(extra.modelTags);
+    if (extra.modelDescription !== undefined) checkDescription(extra.modelDescription);
+    if (extra.run) checkExperimentName(extra.run.experiment);
+    if (input.runId !== undefined && input.runId !== null && extra.run?.id !== input.runId) {
+      await this.getRun(input.runId); // REGISTRY_NOT_FOUND before taking the write lock
+    }
+    const { version, created } = await this.db.registerVersion(
+      {
+        model: input.model,
+        modelSha256: input.modelSha256,
+        artifacts,
+        runId: input.runId ?? null,
+        metrics: input.metrics,
+        config: input.config === undefined ? null : input.config,
+        dataset: input.dataset ?? null,
+        description: input.description ?? '',
+        tags: input.tags ?? {},
+        createdAt: extra.createdAt ?? now(),
+      },
+      extra,
+    );
+    return { version: await this.getVersion(input.model, version), created };
+  }
+
+  async listModels(): Promise<ModelRecord[]> {
+    return this.db.listModels();
+  }
+
+  async getModel(name: string): Promise<ModelRecord> {
+    const m = await this.db.getModel(name);
+    if (m === null) throw notFound.model(name);
+    return m;
+  }
+
+  async listVersions(model: string): Promise<VersionRecord[]> {
+    await this.getModel(model);
+    return this.db.listVersions(model);
+  }
+
+  async getVersion(model: string, version: number): Promise<VersionRecord> {
+    const v = await this.db.getVersion(model, version);
+    if (v === null) {
+      await this.getModel(model); // a missing model is reported as such
+      throw notFound.version(model, version);
+    }
+    return v;
+  }
+
+  async resolve(ref: string): Promise<VersionRecord> {
+    const r = parseRef(ref);
+    if (r.kind === 'version') return this.getVersion(r.model, r.version);
+    const model = await this.getModel(r.model);
+    if (r.kind === 'latest') {
+      if (model.latestVersion === null) throw notFound.noVersions(r.model);
+      return this.getVersion(r.model, model.latestVersion);
+    }
+    const target = model.aliases[r.alias];
+    if (target === undefined) throw notFound.alias(r.model, r.alias);
+    return this.getVersion(r.model, target);
+  }
+
+  // ── Aliases ─────────────────────────────────────────────────────────────
+
+  private moveRow(move: MoveInfo) {
+    if (move.who !== undefined && (typeof move.who !== 'string' || move.who.trim() === '')) {
+      throw invalid('who must be a non-empty string');
+    }
+    return {
+      at: now(),
+      who: move.who ?? whoAmI(),
+      reason: move.reason ?? null,
+      details: move.details === undefined ? null : move.details,
+    };
+  }
+
+  async setAlias(
+    model: string,
+    alias: string,
+    version: number,
+    move: MoveInfo = {},
+  ): Promise<AliasMove> {
+    checkModelName(model);
+    checkAlias(alias);
+    checkVersionNumber(version);
+    return this.db.moveAlias({ model, alias, toVersion: version, ...this.moveRow(move) });
+  }
+
+  async deleteAlias(model: string, alias: string, move: MoveInfo = {}): Promise<AliasMove> {
+    checkModelName(model);
+    checkAlias(alias);
+    return this.db.moveAlias({ model, alias, toVersion: null, ...this.moveRow(move) });
+  }
+
+  aliasHistory(model: string, alias?: string): Promise<AliasMove[]> {
+    return this.db.aliasHistory(model, alias);
+  }
+
+  // ── Tags and descriptions ───────────────────────────────────────────────
+
+  async tagModel(model: string, tags: TagChanges): Promise<ModelRecord> {
+    checkTagChanges(tags);
+    if (!(await this.db.updateModel(model, { tags }))) throw notFound.model(model);
+    return this.getModel(model);
+  }
+
+  async tagVersion(model: string, version: number, tags: TagChanges): Promise<VersionRecord> {
+    checkTagChanges(tags);
+    if (!(await this.db.updateVersion(model, version, { tags })))
+      await this.getVersion(model, version);
+    return this.getVersion(model, version);
+  }
+
+  async describeModel(model: string, text: string): Promise<ModelRecord> {
+    checkDescription(text);
+    if (!(await this.db.updateModel(model, { description: text }))) throw notFound.model(model);
+    return this.getModel(model);
+  }
+
+  async describeVersion(model: string, version: number, text: string): Promise<VersionRecord> {
+    checkDescription(text);
+    if (!(await this.db.updateVersion(model, version, { description: text }))) {
+      await this.getVersion(model, version);
+    }
+    return this.getVersion(model, version);
+  }
+
+  // ── Evaluations ─────────────────────────────────────────────────────────
+
+  async recordEvaluation(input: RecordEvaluationInput): Promise<EvaluationRecord> {
+    checkModelName(input.model);
+    checkVersionNumber(input.version);
+    checkMetrics(input.metrics);
+    if (input.reportSha256 !== undefined) {
+      checkSha256(input.reportSha256, 'reportSha256');
+      if (!(await this.artifacts.has(input.reportSha256))) {
+        throw artifactMissing(input.reportSha256, 'evaluation report: put it before recording');
+      }
+    }
+    return this.db.insertEvaluation({
+      model: input.model,
+      version: input.version,
+      at: now(),
+      dataset: input.dataset ?? null,
+      metrics: input.metrics,
+      reportSha256: input.reportSha256 ?? null,
+    });
+  }
+
+  async listEvaluations(model: string, version?: number): Promise<EvaluationRecord[]> {
+    if (version === undefined) await this.getModel(model);
+    else await this.getVersion(model, version);
+    return this.db.listEvaluations(model, version);
+  }
+
+  // ── Store ───────────────────────────────────────────────────────────────
+
+  async referencedArtifacts(): Promise<Set<string>> {
+    return new Set((await this.db.artifactReferences()).map((r) => r.sha256));
+  }
+
+  artifactReferences(): Promise<ArtifactReference[]> {
+    return this.db.artifactReferences();
+  }
+
+  checkIntegrity(): Promise<string[]> {
+    return this.db.checkIntegrity();
+  }
+
+  schemaVersion(): Promise<number> {
+    return this.db.schemaVersion();
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+}

@@ -1,0 +1,260 @@
+/**
+ * The registry's public types: records as callers see them and the two
+ * backend-neutral interfaces, `Registry` and `ArtifactStore`. Every method is
+ * async so a networked backend (PostgreSQL, issue 9) fits behind the same
+ * interface as the embedded SQLite one.
+ * @module
+ */
+
+/** A run's lifecycle: created `running`, then closed once as `finished` or `failed`. */
+export type RunStatus = 'running' | 'finished' | 'failed';
+
+export interface RunRecord {
+  /** 12 lowercase hex characters; commands accept any unique prefix of ≥ 4. */
+  id: string;
+  experiment: string;
+  status: RunStatus;
+  params: Record<string, unknown>;
+  /** Last logged value per metric (NaN survives the round trip). */
+  metrics: Record<string, number>;
+  tags: Record<string, string>;
+  startedAt: string;
+  endedAt: string | null;
+  durationMs: number | null;
+  /** Dataset fingerprint (ts/data's `DatasetFingerprint`, or any JSON). */
+  dataset: unknown | null;
+  gitCommit: string | null;
+  host: string;
+  user: string;
+  sentioVersion: string;
+  /** The model version this run registered (set by finishRun). */
+  model: string | null;
+  version: number | null;
+  error: string | null;
+}
+
+export interface VersionRecord {
+  model: string;
+  version: number;
+  createdAt: string;
+  runId: string | null;
+  modelSha256: string;
+  /** Artifact name → sha256 (model, metrics, confusion_matrix, eval_predictions, config, profile, card). */
+  artifacts: Record<string, string>;
+  metrics: Record<string, number>;
+  config: unknown;
+  dataset: unknown | null;
+  description: string;
+  tags: Record<string, string>;
+  /** Aliases currently pointing at this version, sorted. */
+  aliases: string[];
+}
+
+export interface ModelRecord {
+  name: string;
+  description: string;
+  tags: Record<string, string>;
+  createdAt: string;
+  latestVersion: number | null;
+  versions: number;
+  /** Alias → version. */
+  aliases: Record<string, number>;
+}
+
+/** One entry of an alias's history: set (fromVersion → toVersion) or deleted (toVersion null). */
+export interface AliasMove {
+  id: number;
+  model: string;
+  alias: string;
+  fromVersion: number | null;
+  toVersion: number | null;
+  at: string;
+  who: string;
+  reason: string | null;
+  details: unknown | null;
+}
+
+export interface EvaluationRecord {
+  id: number;
+  model: string;
+  version: number;
+  at: string;
+  dataset: unknown;
+  metrics: Record<string, number>;
+  reportSha256: string | null;
+}
+
+/** Who/why of an alias move; `who` defaults to `user@host`. */
+export interface MoveInfo {
+  who?: string;
+  reason?: string;
+  details?: unknown;
+}
+
+export interface CreateRunInput {
+  experiment: string;
+  params: Record<string, unknown>;
+  tags?: Record<string, string>;
+  dataset?: unknown;
+  /** Override the git commit read from the working directory (null: none). */
+  gitCommit?: string | null;
+}
+
+export interface FinishRunOptions {
+  error?: string;
+  model?: string;
+  version?: number;
+}
+
+export interface RegisterVersionInput {
+  model: string;
+  /** sha256 of the model file; must already be in the artifact store. */
+  modelSha256: string;
+  /** Name → sha256; every hash must already be in the artifact store. `model` defaults to modelSha256. */
+  artifacts: Record<string, string>;
+  runId?: string;
+  metrics: Record<string, number>;
+  config: unknown;
+  dataset?: unknown;
+  description?: string;
+  tags?: Record<string, string>;
+}
+
+export interface RegisterVersionResult {
+  version: VersionRecord;
+  /** False when a byte-identical model file was already a version of this model. */
+  created: boolean;
+}
+
+export interface RecordEvaluationInput {
+  model: string;
+  version: number;
+  dataset: unknown;
+  metrics: Record<string, number>;
+  reportSha256?: string;
+}
+
+export interface RunFilter {
+  experiment?: string;
+  model?: string;
+  status?: RunStatus;
+  /** Newest first; default: all. */
+  limit?: number;
+}
+
+/** Where an artifact is referenced from (for verify and gc reports). */
+export interface ArtifactReference {
+  sha256: string;
+  model: string;
+  version: number;
+  /** Artifact name in the version, or `evaluation:<id>` for an evaluation report. */
+  name: string;
+}
+
+/** Tag changes: a string sets the key, null removes it. */
+export type TagChanges = Record<string, string | null>;
+
+export interface ArtifactInfo {
+  bytes: number;
+  /** Last write or re-put; gc's grace period counts from here. */
+  mtimeMs: number;
+}
+
+export interface TempFileInfo {
+  path: string;
+  bytes: number;
+  mtimeMs: number;
+}
+
+export interface VerifyReport {
+  checked: number;
+  corrupt: string[];
+  missing: string[];
+}
+
+/**
+ * Content-addressed, write-once blob storage. Writes are atomic (a reader
+ * never sees a partial object); reads are verified against the hash.
+ */
+export interface ArtifactStore {
+  /** Store bytes; returns their sha256 (hex). Idempotent; re-putting refreshes the gc grace clock. */
+  put(bytes: Uint8Array, meta?: { kind?: string }): Promise<string>;
+  /** Store a file's content, streamed (large model files). */
+  putFile(path: string): Promise<string>;
+  /** The bytes, verified: ARTIFACT_MISSING / ARTIFACT_CORRUPT. */
+  get(sha256: string): Promise<Uint8Array>;
+  has(sha256: string): Promise<boolean>;
+  /** Local path of the object (for the filesystem store; a cache path for remote stores). */
+  pathOf(sha256: string): string;
+  /** Re-hash every object; `expected` hashes that are absent are reported missing. */
+  verifyAll(expected?: Iterable<string>): Promise<VerifyReport>;
+  /** Every stored hash, sorted. */
+  list(): Promise<string[]>;
+  stat(sha256: string): Promise<ArtifactInfo | null>;
+  /** Delete one object (gc only). True if it existed. */
+  remove(sha256: string): Promise<boolean>;
+  /** Leftover temp files of interrupted writes. */
+  tempFiles(): Promise<TempFileInfo[]>;
+  removeTemp(path: string): Promise<void>;
+}
+
+/** The registry and experiment tracker over one store. */
+export interface Registry {
+  /** Store location (a directory for SQLite). */
+  readonly dir: string;
+  readonly artifacts: ArtifactStore;
+  /** Backend name, e.g. "sqlite". */
+  readonly backend: string;
+
+  createRun(input: CreateRunInput): Promise<RunRecord>;
+  logMetrics(runId: string, metrics: Record<string, number>): Promise<void>;
+  finishRun(
+    runId: string,
+    status: 'finished' | 'failed',
+    opts?: FinishRunOptions,
+  ): Promise<RunRecord>;
+  /** By id or unique id prefix (≥ 4 characters). */
+  getRun(id: string): Promise<RunRecord>;
+  listRuns(filter?: RunFilter): Promise<RunRecord[]>;
+  listExperiments(): Promise<Array<{ name: string; createdAt: string; runs: number }>>;
+
+  /** One transaction; identity by content (same modelSha256 for this model → existing version, created=false). */
+  registerVersion(input: RegisterVersionInput): Promise<RegisterVersionResult>;
+  listModels(): Promise<ModelRecord[]>;
+  getModel(name: string): Promise<ModelRecord>;
+  listVersions(model: string): Promise<VersionRecord[]>;
+  getVersion(model: string, version: number): Promise<VersionRecord>;
+  /** "NAME", "NAME@3", "NAME@latest", "NAME@ALIAS": REGISTRY_BAD_REF / REGISTRY_NOT_FOUND. */
+  resolve(ref: string): Promise<VersionRecord>;
+
+  /** One transaction: the alias row and its history row. */
+  setAlias(model: string, alias: string, version: number, move?: MoveInfo): Promise<AliasMove>;
+  deleteAlias(model: string, alias: string, move?: MoveInfo): Promise<AliasMove>;
+  /** Oldest first. */
+  aliasHistory(model: string, alias?: string): Promise<AliasMove[]>;
+
+  tagModel(model: string, tags: TagChanges): Promise<ModelRecord>;
+  tagVersion(model: string, version: number, tags: TagChanges): Promise<VersionRecord>;
+  describeModel(model: string, text: string): Promise<ModelRecord>;
+  describeVersion(model: string, version: number, text: string): Promise<VersionRecord>;
+
+  recordEvaluation(input: RecordEvaluationInput): Promise<EvaluationRecord>;
+  listEvaluations(model: string, version?: number): Promise<EvaluationRecord[]>;
+
+  /** Every hash any version or evaluation points to (gc never removes these). */
+  referencedArtifacts(): Promise<Set<string>>;
+  artifactReferences(): Promise<ArtifactReference[]>;
+  /** The database's own consistency check ("ok" when healthy). */
+  checkIntegrity(): Promise<string[]>;
+  /** Schema version of the open store. */
+  schemaVersion(): Promise<number>;
+
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** Open without writing; the store must exist (REGISTRY_STORE_NOT_FOUND). */
+  readonly?: boolean;
+  /** Create the store when missing (default true unless readonly). */
+  create?: boolean;
+}
