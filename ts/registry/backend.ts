@@ -57,6 +57,8 @@ export interface NewVersionRow {
   description: string;
   tags: Record<string, string>;
   createdAt: string;
+  /** Close `runId` as finished with this version, in the same transaction. */
+  finishRun: boolean;
 }
 
 /** Extra rows written in the same transaction as an imported version. */

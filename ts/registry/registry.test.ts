@@ -394,3 +394,36 @@ test('git commit is read from .git without a git binary (branch, packed ref, det
   const outside = tempDir(t);
   assert.equal(gitCommit(outside), null);
 });
+
+test('registerVersion can close its run in the same transaction', async (t) => {
+  const reg = await tempRegistry(t);
+  const sha = await reg.artifacts.put(new TextEncoder().encode('model bytes for finishRun'));
+  const run = await reg.createRun({ experiment: 'e', params: {} });
+  const { version } = await reg.registerVersion({
+    model: 'm',
+    modelSha256: sha,
+    artifacts: {},
+    runId: run.id,
+    metrics: {},
+    config: {},
+    finishRun: true,
+  });
+  const done = await reg.getRun(run.id);
+  assert.equal(done.status, 'finished');
+  assert.equal(done.model, 'm');
+  assert.equal(done.version, version.version);
+  assert.ok(done.durationMs !== null && done.durationMs >= 0);
+  // Re-registering the same bytes from another run closes that run too.
+  const again = await reg.createRun({ experiment: 'e', params: {} });
+  const same = await reg.registerVersion({
+    model: 'm',
+    modelSha256: sha,
+    artifacts: {},
+    runId: again.id,
+    metrics: {},
+    config: {},
+    finishRun: true,
+  });
+  assert.equal(same.created, false);
+  assert.equal((await reg.getRun(again.id)).version, version.version);
+});

@@ -208,6 +208,7 @@ export class SentioRegistry implements Registry {
         description: input.description ?? '',
         tags: input.tags ?? {},
         createdAt: extra.createdAt ?? now(),
+        finishRun: input.finishRun === true && input.runId !== undefined && input.runId !== null,
       },
       extra,
     );

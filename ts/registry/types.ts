@@ -118,6 +118,12 @@ export interface RegisterVersionInput {
   dataset?: unknown;
   description?: string;
   tags?: Record<string, string>;
+  /**
+   * With `runId`: close that run as finished (with this model and version)
+   * in the same transaction, so no crash can leave a registered version
+   * whose run still looks running. Only a run still `running` is changed.
+   */
+  finishRun?: boolean;
 }
 
 export interface RegisterVersionResult {

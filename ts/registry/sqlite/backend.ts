@@ -381,7 +381,10 @@ export class SqliteBackend implements RegistryBackend {
       const same = this.q(
         'SELECT version FROM versions WHERE model_id = ? AND model_sha256 = ?',
       ).get(modelId, row.modelSha256) as { version: number } | undefined;
-      if (same !== undefined) return { version: same.version, created: false };
+      if (same !== undefined) {
+        this.finishRunWithVersion(row, same.version);
+        return { version: same.version, created: false };
+      }
 
       if (
         row.runId !== null &&
@@ -421,8 +424,20 @@ export class SqliteBackend implements RegistryBackend {
           'INSERT INTO evaluations (version_id, at, dataset, metrics, report_sha256) VALUES (?, ?, ?, ?, ?)',
         ).run(versionId, ev.at, encodeJson(ev.dataset), encodeMetrics(ev.metrics), ev.reportSha256);
       }
+      this.finishRunWithVersion(row, version);
       return { version, created: true };
     }, true);
+  }
+
+  /** Inside registerVersion's transaction: close the run that produced it. */
+  private finishRunWithVersion(row: NewVersionRow, version: number): void {
+    if (!row.finishRun || row.runId === null) return;
+    this.q(
+      `UPDATE runs SET status = 'finished', ended_at = ?,
+         duration_ms = max(0, CAST(round((julianday(?) - julianday(started_at)) * 86400000) AS INTEGER)),
+         model = ?, version = ?
+       WHERE id = ? AND status = 'running'`,
+    ).run(row.createdAt, row.createdAt, row.model, version, row.runId);
   }
 
   /** A run copied from another store, with its metrics and tags, as it was. */
