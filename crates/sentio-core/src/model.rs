@@ -95,7 +95,9 @@ impl Model {
                 "classifier shape does not match classes and features",
             );
         }
-        if weighting.idf.as_ref().is_some_and(|idf| idf.len() != n) {
+        if weighting.idf.as_ref().is_some_and(|idf| idf.len() != n)
+            || weighting.df.as_ref().is_some_and(|df| df.len() != n)
+        {
             return err(
                 ErrorCode::ModelCorrupt,
                 "idf length does not match the number of features",
@@ -144,6 +146,10 @@ impl Model {
     }
     pub fn idf(&self) -> Option<&[f64]> {
         self.weighting.idf.as_deref()
+    }
+    /// Training document frequency of each feature, when counted.
+    pub fn document_frequencies(&self) -> Option<&[u32]> {
+        self.weighting.df.as_deref()
     }
     pub fn classifier(&self) -> &Classifier {
         &self.classifier

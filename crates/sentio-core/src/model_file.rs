@@ -11,7 +11,8 @@
 //!               u32 header length + header JSON (config, classes, facts, space)
 //!               vocabulary (vocabulary mode): n_features front-coded terms,
 //!                 each varint shared-prefix length, varint suffix length, suffix
-//!               idf: n_features × f64 LE (when use_idf)
+//!               document frequencies: n_features varints (when counted;
+//!                 the idf is recomputed from them and the document count)
 //!               class log priors: n_classes × f64 LE
 //!               feature log probabilities: n_features × n_classes × f64 LE
 //! ```
@@ -31,7 +32,7 @@ use crate::model::{Model, TrainingFacts};
 use crate::naive_bayes::Classifier;
 use crate::space::FeatureSpace;
 use crate::vocab::VocabIndex;
-use crate::weighting::Weighting;
+use crate::weighting::{idf_from_df, Weighting};
 
 pub const MAGIC: &[u8; 8] = b"SENTIOMF";
 pub const FORMAT_VERSION: u32 = 1;
@@ -49,6 +50,8 @@ struct Header {
     facts: TrainingFacts,
     n_features: u64,
     vocabulary: bool,
+    /// Whether the document-frequency section is present.
+    document_frequencies: bool,
 }
 
 fn put_varint(out: &mut Vec<u8>, mut v: u64) {
@@ -77,6 +80,7 @@ impl Model {
             facts: self.facts.clone(),
             n_features: self.space.n_features() as u64,
             vocabulary: matches!(self.space, FeatureSpace::Vocabulary(_)),
+            document_frequencies: self.weighting.df.is_some(),
         };
         let json = serde_json::to_vec(&header).unwrap_or_default();
         let mut payload = Vec::with_capacity(json.len() + self.classifier.feature_log_prob.len() * 8 + 1024);
@@ -93,8 +97,10 @@ impl Model {
                 prev = t;
             }
         }
-        if let Some(idf) = &self.weighting.idf {
-            put_f64s(&mut payload, idf);
+        if let Some(df) = &self.weighting.df {
+            for &d in df {
+                put_varint(&mut payload, d as u64);
+            }
         }
         put_f64s(&mut payload, &self.classifier.class_log_prior);
         put_f64s(&mut payload, &self.classifier.feature_log_prob);
@@ -166,10 +172,26 @@ impl Model {
                 )
             }
         };
-        let idf = if header.config.use_idf {
-            Some(r.f64s(n, "idf")?)
+        let df = if header.document_frequencies {
+            let mut df = Vec::with_capacity(n.min(r.buf.len() - r.pos));
+            for i in 0..n {
+                let d = r.varint("document frequencies")?;
+                if d > header.facts.n_documents {
+                    return err(
+                        ErrorCode::ModelCorrupt,
+                        format!("document frequency of feature {i} exceeds the document count"),
+                    );
+                }
+                df.push(d as u32);
+            }
+            Some(df)
         } else {
             None
+        };
+        let idf = match (&df, header.config.use_idf) {
+            (Some(df), true) => Some(idf_from_df(df, header.facts.n_documents, header.config.smooth_idf)),
+            (None, true) => return err(ErrorCode::ModelCorrupt, "use_idf without document frequencies"),
+            (_, false) => None,
         };
         let class_log_prior = r.f64s(k, "class priors")?;
         let flp_len = n
@@ -184,6 +206,7 @@ impl Model {
         }
         let weighting = Weighting {
             idf,
+            df,
             sublinear_tf: header.config.sublinear_tf,
             norm: header.config.norm,
         };

@@ -197,8 +197,11 @@ impl Trainer {
             .config
             .use_idf
             .then(|| idf_from_df(&df, n_docs, self.config.smooth_idf));
+        // Streaming hashing without idf counts no document frequencies.
+        let counted = self.hashing().is_none() || self.needs_statistics();
         let weighting = Weighting {
             idf,
+            df: counted.then_some(df),
             sublinear_tf: self.config.sublinear_tf,
             norm: self.config.norm,
         };

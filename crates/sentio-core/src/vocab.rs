@@ -42,6 +42,19 @@ impl VocabIndex {
                 );
             }
         }
+        // Size the tables up front: rehashing while loading a large model
+        // costs more than the counting pass.
+        let (mut uni, mut bi) = (0usize, 0usize);
+        for t in &terms {
+            match t.bytes().filter(|&b| b == b' ').count() {
+                0 => uni += 1,
+                1 => bi += 1,
+                _ => {}
+            }
+        }
+        idx.tokens.reserve(uni.max(terms.len() / 4));
+        idx.unigram.reserve(uni.max(terms.len() / 4));
+        idx.bigram.reserve(bi);
         let mut ids: Vec<u32> = Vec::new();
         for (f, term) in terms.iter().enumerate() {
             ids.clear();

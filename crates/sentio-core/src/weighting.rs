@@ -11,6 +11,10 @@ pub type Row = Vec<(u32, f64)>;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Weighting {
     pub idf: Option<Vec<f64>>,
+    /// Document frequency of each feature in the training data, when it was
+    /// counted. The model file stores these (varints) rather than the idf
+    /// (8 bytes each); the idf is recomputed from them on load, bit-identically.
+    pub df: Option<Vec<u32>>,
     pub sublinear_tf: bool,
     pub norm: Norm,
 }
@@ -59,6 +63,7 @@ mod tests {
         assert!((idf[1] - 1.0).abs() < 1e-15);
         let w = Weighting {
             idf: Some(idf.clone()),
+            df: None,
             sublinear_tf: true,
             norm: Norm::L2,
         };
@@ -73,6 +78,7 @@ mod tests {
     fn empty_row_stays_empty() {
         let w = Weighting {
             idf: None,
+            df: None,
             sublinear_tf: false,
             norm: Norm::L1,
         };
