@@ -84,7 +84,12 @@ export class SentioError extends Error {
   readonly code: ErrorCode | string;
   readonly details: Record<string, unknown> | undefined;
 
-  constructor(code: ErrorCode | string, message: string, details?: Record<string, unknown>, options?: ErrorOptions) {
+  constructor(
+    code: ErrorCode | string,
+    message: string,
+    details?: Record<string, unknown>,
+    options?: ErrorOptions,
+  ) {
     super(message, options);
     this.name = 'SentioError';
     this.code = code;

@@ -1,0 +1,80 @@
+// What the engine benchmark measures: data, model config, and the two
+// profiles (full: the committed results; --quick: a CI-sized smoke run).
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const DATA_DIR =
+  process.env.SENTIO_BENCH_DATA ?? path.resolve(REPO_ROOT, '..', 'shared', 'data', 'imdb');
+export const TRAIN_CSV = path.join(DATA_DIR, 'train.csv');
+export const TEST_CSV = path.join(DATA_DIR, 'test.csv');
+
+/** The model config every TF-IDF + NB contender is trained with (Sentio and scikit-learn). */
+export const MODEL_CONFIG = Object.freeze({
+  ngram_range: [1, 2],
+  sublinear_tf: true,
+  min_df: 2,
+  alpha: 1,
+});
+
+/**
+ * Profiles. nTrain / nTest: prefixes of train.csv / test.csv (the files list
+ * reviews by id with the classes alternating, so every prefix is balanced);
+ * null = the whole file. The pure-JS peers get their own prefixes (they are
+ * slow); Sentio is trained and scored on exactly the same prefixes for the
+ * side-by-side comparison with each of them.
+ */
+export const PROFILES = Object.freeze({
+  full: {
+    name: 'full',
+    nTrain: null,
+    nTest: null,
+    sklearnRepeats: 5,
+    singleCalls: 2000,
+    trainRepeats: 5,
+    batchRepeats: 5,
+    wasmBatchRepeats: 3,
+    wasmTrainRepeats: 2,
+    loadRepeats: 20,
+    wasmLoadRepeats: 5,
+    subsampleTrainRepeats: 3,
+    peers: {
+      bayes: { nTrain: 25000, nTest: 25000, repeats: 3, timeoutMs: 15 * 60_000 },
+      wink: { nTrain: 25000, nTest: 5000, repeats: 1, timeoutMs: 20 * 60_000 },
+      natural: { nTrain: 2000, nTest: 1000, repeats: 1, timeoutMs: 20 * 60_000 },
+    },
+  },
+  quick: {
+    name: 'quick',
+    nTrain: 5000,
+    nTest: 5000,
+    sklearnRepeats: 2,
+    singleCalls: 500,
+    trainRepeats: 3,
+    batchRepeats: 3,
+    wasmBatchRepeats: 2,
+    wasmTrainRepeats: 1,
+    loadRepeats: 5,
+    wasmLoadRepeats: 3,
+    subsampleTrainRepeats: 2,
+    peers: {
+      bayes: { nTrain: 5000, nTest: 5000, repeats: 1, timeoutMs: 3 * 60_000 },
+      wink: { nTrain: 1000, nTest: 500, repeats: 1, timeoutMs: 3 * 60_000 },
+      natural: { nTrain: 300, nTest: 200, repeats: 1, timeoutMs: 3 * 60_000 },
+    },
+  },
+});
+
+/** The product's targets. `better`: which way the ratio must go. */
+export const TARGETS = Object.freeze({
+  train_vs_sklearn: { min: 20, text: '≥ 20× faster' },
+  single_vs_sklearn: { min: 200, text: '≥ 200× faster' },
+  batch_vs_sklearn: { min: 30, text: '≥ 30× the docs/s' },
+  wasm_single_vs_native: { max: 2, text: 'WASM ≤ 2× the N-API time' },
+  wasm_batch_vs_native: { max: 2, text: 'WASM ≤ 2× the N-API time' },
+  peak_rss_vs_sklearn: { max: 1 / 3, text: '≤ 1/3 of scikit-learn' },
+  model_size_vs_pickle: { max: 1 / 3, text: '≤ 1/3 of the pickle' },
+  model_load_ms: { maxAbs: 100, text: '< 100 ms' },
+  train_vs_bayes: { min: 10, text: '≥ 10× faster than bayes' },
+  accuracy_vs_bayes: { text: 'higher accuracy than bayes' },
+});

@@ -1,0 +1,49 @@
+// scikit-learn peer: bench/peers/sklearn_bench.py in the project's venv, on
+// the same files and config. It prints one summary line and writes JSON.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { REPO_ROOT } from './config.mjs';
+
+export function pythonBin() {
+  const venv = path.join(REPO_ROOT, '.venv', 'bin', 'python');
+  if (fs.existsSync(venv)) return venv;
+  throw new Error(
+    'no .venv/bin/python: run `npm run bootstrap` first (it creates the venv with scikit-learn)',
+  );
+}
+
+export async function runSklearn({ trainFile, testFile, config, repeats, singleCalls }) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentio-bench-sk-'));
+  const out = path.join(dir, 'sklearn.json');
+  const args = [
+    path.join(REPO_ROOT, 'bench', 'peers', 'sklearn_bench.py'),
+    '--train',
+    trainFile,
+    '--test',
+    testFile,
+    '--config',
+    JSON.stringify(config),
+    '--repeats',
+    String(repeats),
+    '--single-calls',
+    String(singleCalls),
+    '--json',
+    out,
+  ];
+  try {
+    await new Promise((resolve, reject) => {
+      const child = spawn(pythonBin(), args, { stdio: ['ignore', 'inherit', 'inherit'] });
+      child.on('error', reject);
+      child.on('exit', (code, signal) =>
+        code === 0
+          ? resolve()
+          : reject(new Error(`sklearn_bench.py exited with ${signal ?? `code ${code}`}`)),
+      );
+    });
+    return JSON.parse(fs.readFileSync(out, 'utf8'));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

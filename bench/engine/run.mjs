@@ -1,0 +1,350 @@
+#!/usr/bin/env node
+// Sentio's engine benchmark: Sentio (native N-API and WASM, through the
+// engine API in dist/engine) side by side with scikit-learn and the pure-JS
+// Naive Bayes packages from npm, in one run, on the same data and config.
+//
+//   npm run bench:engine              full run -> bench/RESULTS.md, bench/results/engine.{json}, engine-ratios.svg
+//   npm run bench:engine -- --quick   CI-sized smoke run (subsample, fewer repeats; a few minutes)
+//                                     -> bench/.work/engine-quick/ unless --out is given
+//   options: --out DIR    write RESULTS.md and results/ under DIR instead
+//            --rerender   only rewrite RESULTS.md and the chart from DIR/results/engine.json
+//                         (after a change to the report code; measures nothing)
+//
+// Prerequisites: `npm run bootstrap` (native addon, WASM package, dist/, .venv
+// with scikit-learn); the npm script runs it first.
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { runNodeChild } from '../lib/child.mjs';
+import { loadSample, machineInfo } from '../lib/machine.mjs';
+import { secondsSince } from '../lib/stats.mjs';
+import { MODEL_CONFIG, PROFILES, REPO_ROOT } from './config.mjs';
+import { accuracy, dataFiles, loadData, prefix } from './data.mjs';
+import { runSklearn } from './peer-sklearn.mjs';
+import { fmtTime, writeOutputs } from './report.mjs';
+import {
+  loadEngines,
+  measureBatch,
+  measureLoad,
+  measureSingle,
+  measureTraining,
+  predictedNames,
+} from './sentio.mjs';
+
+const { values: opts } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    out: { type: 'string' },
+    help: { type: 'boolean', default: false },
+    rerender: { type: 'boolean', default: false },
+  },
+});
+if (opts.help) {
+  console.log('usage: node --expose-gc bench/engine/run.mjs [--quick] [--out DIR] [--rerender]');
+  process.exit(0);
+}
+const profile = opts.quick ? PROFILES.quick : PROFILES.full;
+const outBase = path.resolve(
+  opts.out ??
+    (opts.quick
+      ? path.join(REPO_ROOT, 'bench', '.work', 'engine-quick')
+      : path.join(REPO_ROOT, 'bench')),
+);
+
+const argvText = process.argv.slice(2).join(' ');
+const command =
+  process.env.npm_lifecycle_event === 'bench:engine'
+    ? `npm run bench:engine${argvText ? ` -- ${argvText}` : ''}`
+    : `node bench/engine/run.mjs${argvText ? ` ${argvText}` : ''}`;
+
+if (opts.rerender) {
+  // Rewrite RESULTS.md and the chart from the raw figures of the last run
+  // (after a change to the report code); nothing is measured.
+  const jsonFile = path.join(outBase, 'results', 'engine.json');
+  const res = JSON.parse(fs.readFileSync(jsonFile, 'utf8'));
+  delete res.ratios;
+  writeOutputs(res, {
+    resultsDir: path.join(outBase, 'results'),
+    resultsMd: path.join(outBase, 'RESULTS.md'),
+  });
+  console.log(
+    `re-rendered the report of the run of ${res.started_at} from ${path.relative(REPO_ROOT, jsonFile)}`,
+  );
+  process.exit(0);
+}
+
+const wall0 = process.hrtime.bigint();
+const startedAt = new Date().toISOString();
+const timeline = [loadSample('start')];
+const phase = (name) => {
+  timeline.push(loadSample(name));
+  console.log(
+    `\n== ${name}  (t+${secondsSince(wall0).toFixed(0)} s, load ${timeline.at(-1).loadavg_1m.toFixed(2)})`,
+  );
+};
+const log = (s) => console.log(`  ${s}`);
+if (typeof globalThis.gc !== 'function')
+  log('note: run node with --expose-gc to collect garbage between repeats');
+
+// ------------------------------------------------------------------ setup
+phase('load engines and data');
+const { native, wasm } = await loadEngines();
+if (native.backend !== 'native') throw new Error('the native backend did not load');
+const data = loadData(profile);
+log(
+  `train ${data.train.n} reviews, test ${data.test.n} reviews (CSV read in ${fmtTime(data.csvLoadSeconds)})`,
+);
+const files = dataFiles(data);
+if (files.temporary) log(`prefix CSVs for the file-reading peers: ${path.dirname(files.train)}`);
+
+try {
+  // ---------------------------------------------------- peak memory (fresh processes)
+  phase('Sentio: peak memory child (fresh node process)');
+  const memoryChild = await runNodeChild(
+    path.join(REPO_ROOT, 'bench', 'engine', 'sentio-train-child.mjs'),
+    [files.train, JSON.stringify(MODEL_CONFIG)],
+    { label: 'sentio-memory', execArgv: ['--expose-gc'] },
+  );
+  log(
+    `maxRSS before training ${(memoryChild.peak_rss_bytes_after_load / 2 ** 20).toFixed(1)} MiB, after ${(memoryChild.peak_rss_bytes_after_train / 2 ** 20).toFixed(1)} MiB`,
+  );
+
+  // ---------------------------------------------------------------- scikit-learn
+  phase('scikit-learn peer (bench/peers/sklearn_bench.py)');
+  const sklearn = await runSklearn({
+    trainFile: files.train,
+    testFile: files.test,
+    config: MODEL_CONFIG,
+    repeats: profile.sklearnRepeats,
+    singleCalls: profile.singleCalls,
+  });
+
+  // ---------------------------------------------------------------- Sentio native
+  phase('Sentio native: training');
+  const {
+    model,
+    seconds: trainSeconds,
+    cpu_seconds: trainCpuSeconds,
+  } = await measureTraining(native, MODEL_CONFIG, data.train, profile.trainRepeats, log);
+  phase('Sentio native: batch prediction');
+  const batch = await measureBatch(model, data.test, profile.batchRepeats);
+  log(
+    `predictBatch ${Math.round(batch.docs_per_second_median)} docs/s, accuracy ${batch.accuracy.toFixed(4)}`,
+  );
+  const batchAsync = await measureBatch(model, data.test, profile.batchRepeats, { async: true });
+  log(`predictBatchAsync ${Math.round(batchAsync.docs_per_second_median)} docs/s`);
+  phase('Sentio native: single-text latency');
+  const single = measureSingle(model, data.test.texts, profile.singleCalls);
+  log(`predict median ${fmtTime(single.median)}, p90 ${fmtTime(single.p90)}`);
+  phase('Sentio native: model size and load');
+  const bytes = model.toBytes();
+  const load = measureLoad(native, bytes, profile.loadRepeats);
+  log(`${bytes.length} bytes, load median ${fmtTime(load.median)}`);
+
+  // ---------------------------------------------------------------- Sentio WASM
+  phase('Sentio WASM: single, batch, load, training');
+  const wasmModel = wasm.loadModel(bytes);
+  const wasmSingle = measureSingle(wasmModel, data.test.texts, profile.singleCalls);
+  log(`predict median ${fmtTime(wasmSingle.median)}`);
+  const wasmBatch = await measureBatch(wasmModel, data.test, profile.wasmBatchRepeats);
+  log(`predictBatch ${Math.round(wasmBatch.docs_per_second_median)} docs/s`);
+  const wasmLoad = measureLoad(wasm, bytes, profile.wasmLoadRepeats);
+  wasmModel.dispose();
+  const wasmTrain = await measureTraining(
+    wasm,
+    MODEL_CONFIG,
+    data.train,
+    profile.wasmTrainRepeats,
+    log,
+  );
+  wasmTrain.model.dispose();
+  let labelsAgree = 0;
+  for (let i = 0; i < batch.labels.length; i++)
+    if (batch.labels[i] === wasmBatch.labels[i]) labelsAgree++;
+
+  // ---------------------------------------------------------------- pure-JS peers
+  const PACKAGES = { bayes: 'bayes', wink: 'wink-naive-bayes-text-classifier', natural: 'natural' };
+  const jsPeers = {};
+  for (const [key, spec] of Object.entries(profile.peers)) {
+    phase(
+      `JS peer ${PACKAGES[key]}: ${spec.nTrain} train / ${spec.nTest} test reviews (fresh node process)`,
+    );
+    let peer;
+    try {
+      peer = await runNodeChild(
+        path.join(REPO_ROOT, 'bench', 'engine', 'js-peer-child.mjs'),
+        [key, String(spec.nTrain), String(spec.nTest), String(spec.repeats)],
+        { timeoutMs: spec.timeoutMs, label: key, execArgv: ['--expose-gc'] },
+      );
+      log(`train ${fmtTime(peer.train_seconds.median)}, accuracy ${peer.accuracy.toFixed(4)}`);
+    } catch (err) {
+      peer = { error: err.message, timed_out: Boolean(err.timedOut) };
+      log(`failed: ${err.message}`);
+    }
+    // Sentio on exactly the same reviews.
+    let sentio;
+    const sameTrain = spec.nTrain === data.train.n;
+    if (sameTrain) {
+      const testPrefix = prefix(data.testAll, spec.nTest);
+      const labels =
+        spec.nTest <= data.test.n
+          ? batch.labels.slice(0, spec.nTest)
+          : predictedNames(model, model.predictBatch(testPrefix.texts));
+      sentio = {
+        n_train: spec.nTrain,
+        n_test: spec.nTest,
+        reused_headline: true,
+        train_seconds: trainSeconds,
+        accuracy: accuracy(labels, testPrefix.labels),
+      };
+    } else {
+      const tr = prefix(data.trainAll, spec.nTrain);
+      const te = prefix(data.testAll, spec.nTest);
+      const t = await measureTraining(native, MODEL_CONFIG, tr, profile.subsampleTrainRepeats);
+      const b = t.model.predictBatch(te.texts);
+      sentio = {
+        n_train: spec.nTrain,
+        n_test: spec.nTest,
+        reused_headline: false,
+        train_seconds: t.seconds,
+        accuracy: accuracy(predictedNames(t.model, b), te.labels),
+      };
+      t.model.dispose();
+    }
+    log(
+      `Sentio on the same reviews: train ${fmtTime(sentio.train_seconds.median)}, accuracy ${sentio.accuracy.toFixed(4)}`,
+    );
+    if (key === 'bayes') {
+      // Context for the bayes comparison: Sentio with unigrams only (bayes has
+      // no bigrams), otherwise the same config, on the same reviews.
+      const tr = prefix(data.trainAll, spec.nTrain);
+      const te = prefix(data.testAll, spec.nTest);
+      const config = { ...MODEL_CONFIG, ngram_range: [1, 1] };
+      const t = await measureTraining(native, config, tr, profile.subsampleTrainRepeats);
+      const b = t.model.predictBatch(te.texts);
+      sentio.unigram = {
+        config,
+        train_seconds: t.seconds,
+        accuracy: accuracy(predictedNames(t.model, b), te.labels),
+        n_features: t.model.nFeatures,
+      };
+      t.model.dispose();
+      log(
+        `Sentio with ngram_range [1,1]: train ${fmtTime(t.seconds.median)}, accuracy ${sentio.unigram.accuracy.toFixed(4)}`,
+      );
+    }
+    const full =
+      spec.nTrain >= data.trainAll.texts.length && spec.nTest >= data.testAll.texts.length;
+    jsPeers[key] = {
+      package: PACKAGES[key],
+      n_train: spec.nTrain,
+      n_test: spec.nTest,
+      timeout_seconds: spec.timeoutMs / 1000,
+      why_subsample: full ? null : subsampleReason(key, spec, profile),
+      peer,
+      sentio,
+    };
+  }
+
+  phase('done measuring');
+  const res = {
+    schema: 'sentio-engine-bench/1',
+    profile: profile.name,
+    profile_settings: profile,
+    command,
+    repo_root: REPO_ROOT,
+    started_at: startedAt,
+    finished_at: new Date().toISOString(),
+    wall_seconds: secondsSince(wall0),
+    machine: machineInfo(REPO_ROOT),
+    tinybench_version: packageVersion('tinybench'),
+    config: MODEL_CONFIG,
+    data: {
+      train_file: data.train.file,
+      test_file: data.test.file,
+      n_train: data.train.n,
+      n_test: data.test.n,
+      n_train_file: data.train.nFile,
+      n_test_file: data.test.nFile,
+      train_file_bytes: data.train.fileBytes,
+      test_file_bytes: data.test.fileBytes,
+      selection:
+        data.train.n === data.train.nFile && data.test.n === data.test.nFile
+          ? 'whole files'
+          : 'first N records of each file (balanced: the classes alternate)',
+      csv_load_seconds: data.csvLoadSeconds,
+    },
+    load_timeline: timeline,
+    sentio: {
+      engine_version: native.version,
+      native_source: native.source,
+      wasm_source: wasm.source,
+      n_features: model.nFeatures,
+      accuracy: batch.accuracy,
+      train: {
+        api: 'engine.train (native trainAsync)',
+        seconds: trainSeconds,
+        cpu_seconds: trainCpuSeconds,
+      },
+      single,
+      batch: stripLabels(batch),
+      batch_async: stripLabels(batchAsync),
+      model_bytes: bytes.length,
+      load,
+      memory_child: memoryChild,
+      wasm: {
+        single: wasmSingle,
+        batch: stripLabels(wasmBatch),
+        load: wasmLoad,
+        train: {
+          api: 'engine.train (WASM, synchronous)',
+          seconds: wasmTrain.seconds,
+          cpu_seconds: wasmTrain.cpu_seconds,
+        },
+        batch_labels_agree_with_native: labelsAgree / batch.labels.length,
+      },
+    },
+    sklearn,
+    js_peers: jsPeers,
+  };
+  res.load_timeline.push(loadSample('end'));
+  const out = writeOutputs(res, {
+    resultsDir: path.join(outBase, 'results'),
+    resultsMd: path.join(outBase, 'RESULTS.md'),
+  });
+
+  console.log(`\n== summary (${profile.name} profile, ${(res.wall_seconds / 60).toFixed(1)} min)`);
+  for (const r of out.rows) {
+    const st = r.met === true ? 'met' : r.met === false ? 'NOT met' : '';
+    console.log(
+      `  ${r.figure}: ${r.ratioText}${r.target ? `  [target ${r.target.text}: ${st}]` : ''}`,
+    );
+  }
+  console.log(
+    `\nwrote ${path.relative(REPO_ROOT, out.resultsMd)}, ${path.relative(REPO_ROOT, out.jsonFile)}, ${path.relative(REPO_ROOT, out.svgFile)}`,
+  );
+  model.dispose();
+} finally {
+  files.cleanup();
+}
+
+function packageVersion(name) {
+  const file = path.join(REPO_ROOT, 'node_modules', name, 'package.json');
+  return JSON.parse(fs.readFileSync(file, 'utf8')).version;
+}
+
+function stripLabels({ labels, ...rest }) {
+  return rest;
+}
+
+function subsampleReason(key, spec, prof) {
+  const what = `trained on the first ${spec.nTrain.toLocaleString('en-US')} train reviews and scored on the first ${spec.nTest.toLocaleString('en-US')} test reviews; Sentio was trained and scored on the same reviews for this comparison`;
+  if (prof.name === 'quick') return `${what} (quick profile).`;
+  if (key === 'natural') {
+    return `${what}. natural's BayesClassifier turns every document into a dense 0/1 vector over the whole vocabulary (\`textToFeatures\`: one \`indexOf\` per vocabulary entry), so training grows with documents × vocabulary and each prediction with the vocabulary: 2,000 reviews already take tens of seconds to train and around 10 ms or more per prediction (see the table); 25,000 would take hours.`;
+  }
+  if (key === 'wink') {
+    return `${what}. Training runs on all 25,000 reviews; only the scoring is on a prefix, because wink's recommended preparation (winkNLP tokenization, stems, negation) costs several ms per review and prediction is slower than training per review.`;
+  }
+  return `${what}.`;
+}
