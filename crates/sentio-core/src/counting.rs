@@ -135,6 +135,17 @@ impl Stat {
     }
 }
 
+/// The features that survive pruning, in vocabulary (sorted term) order, with
+/// the global token ids each is made of.
+#[derive(Debug)]
+pub struct Pruned {
+    pub terms: Vec<String>,
+    pub df: Vec<u32>,
+    /// Token ids of all features back to back; `spans[f]` = (start, length).
+    pub token_ids: Vec<u32>,
+    pub spans: Vec<(u32, u8)>,
+}
+
 /// Candidate features are split into this many partitions by key hash. Each
 /// partition's table is small enough to stay in cache while a batch of its
 /// occurrences is applied, which is what makes counting fast: the batch is
@@ -265,7 +276,7 @@ impl NgramCounter {
 
     /// Apply min_df / max_df / max_features and return the kept feature
     /// strings (sorted) with their document frequencies.
-    pub fn prune(&self, cfg: &TrainConfig, table: &TokenTable) -> Result<(Vec<String>, Vec<u32>)> {
+    pub fn prune(&self, cfg: &TrainConfig, table: &TokenTable) -> Result<Pruned> {
         let n = self.n_docs;
         let high = cfg.max_df.resolve(n);
         let low = cfg.min_df.resolve(n);
@@ -275,7 +286,9 @@ impl NgramCounter {
                 format!("max_df ({high} documents) is below min_df ({low} documents) for {n} documents"),
             );
         }
-        let mut kept: Vec<(String, u32, u64)> = Vec::new();
+        // (term, df, tf, start and length of its token ids in `pool`)
+        let mut kept: Vec<(String, u32, u64, u32, u8)> = Vec::new();
+        let mut pool: Vec<u32> = Vec::new();
         let mut push = |ids: &[u32], stat: &Stat| {
             let df = stat.df as f64;
             if df < low || df > high {
@@ -288,7 +301,8 @@ impl NgramCounter {
                 }
                 term.push_str(&table.strings[*id as usize]);
             }
-            kept.push((term, stat.df, stat.tf));
+            kept.push((term, stat.df, stat.tf, pool.len() as u32, ids.len() as u8));
+            pool.extend_from_slice(ids);
         };
         for part in &self.parts {
             for (&k, stat) in &part.short {
@@ -316,6 +330,19 @@ impl NgramCounter {
             );
         }
         parallel::sort_by(&mut kept, |a, b| a.0.cmp(&b.0));
-        Ok(kept.into_iter().map(|(t, df, _)| (t, df)).unzip())
+        let mut out = Pruned {
+            terms: Vec::with_capacity(kept.len()),
+            df: Vec::with_capacity(kept.len()),
+            token_ids: Vec::with_capacity(pool.len()),
+            spans: Vec::with_capacity(kept.len()),
+        };
+        for (term, df, _, start, len) in kept {
+            out.spans.push((out.token_ids.len() as u32, len));
+            out.token_ids
+                .extend_from_slice(&pool[start as usize..start as usize + len as usize]);
+            out.terms.push(term);
+            out.df.push(df);
+        }
+        Ok(out)
     }
 }

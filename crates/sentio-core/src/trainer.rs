@@ -171,6 +171,7 @@ impl Trainer {
 
     /// Freeze the feature space from the statistics gathered so far.
     fn freeze(&mut self, n_docs: u64) -> Result<()> {
+        let mut token_map = Vec::new();
         let (space, df) = match self.hashing() {
             Some((bits, signed)) => {
                 // Hashing mode has no document-frequency pruning (config
@@ -180,18 +181,23 @@ impl Trainer {
                 (FeatureSpace::Hashed { bits, signed }, df)
             }
             None => {
-                let counter = self
-                    .counter
-                    .take()
-                    .unwrap_or_else(|| NgramCounter::new(&self.tokenizer));
-                let (terms, df) = counter.prune(&self.config, &self.tokens)?;
+                // Prune from a borrow: a failure leaves the statistics intact.
+                let empty;
+                let counter = match &self.counter {
+                    Some(c) => c,
+                    None => {
+                        empty = NgramCounter::new(&self.tokenizer);
+                        &empty
+                    }
+                };
+                let pruned = counter.prune(&self.config, &self.tokens)?;
                 self.n_candidates = counter.n_candidates() as u64;
-                (FeatureSpace::Vocabulary(VocabIndex::from_terms(terms)?), df)
+                self.counter = None;
+                let (index, map) =
+                    VocabIndex::from_token_ids(pruned.terms, &pruned.token_ids, &pruned.spans, &self.tokens.strings);
+                token_map = map;
+                (FeatureSpace::Vocabulary(index), pruned.df)
             }
-        };
-        let token_map = match &space {
-            FeatureSpace::Vocabulary(v) => self.tokens.strings.iter().map(|s| v.token_id(s)).collect(),
-            FeatureSpace::Hashed { .. } => Vec::new(),
         };
         let idf = self
             .config

@@ -87,6 +87,48 @@ impl VocabIndex {
         Ok(idx)
     }
 
+    /// Build from sorted feature strings whose token ids (in a global token
+    /// table) are already known, as training knows them: no string is split
+    /// or re-hashed per feature. Returns the index and the map from global
+    /// token id to this vocabulary's token id (NONE for tokens no feature
+    /// uses).
+    pub fn from_token_ids(
+        terms: Vec<String>,
+        token_ids: &[u32],
+        spans: &[(u32, u8)],
+        token_strings: &[Box<str>],
+    ) -> (VocabIndex, Vec<u32>) {
+        let mut idx = VocabIndex::default();
+        let mut global_to_local = vec![NONE; token_strings.len()];
+        let bi = spans.iter().filter(|s| s.1 == 2).count();
+        idx.bigram.reserve(bi);
+        let mut local: Vec<u32> = Vec::new();
+        for (f, &(start, len)) in spans.iter().enumerate() {
+            local.clear();
+            for &g in &token_ids[start as usize..start as usize + len as usize] {
+                let slot = &mut global_to_local[g as usize];
+                if *slot == NONE {
+                    *slot = idx.unigram.len() as u32;
+                    idx.tokens.insert(CompactString::new(&token_strings[g as usize]), *slot);
+                    idx.unigram.push(NONE);
+                }
+                local.push(*slot);
+            }
+            let f = f as u32;
+            match local.as_slice() {
+                [a] => idx.unigram[*a as usize] = f,
+                [a, b] => {
+                    idx.bigram.insert(pair_key(*a, *b), f);
+                }
+                more => {
+                    idx.longer.insert(more.into(), f);
+                }
+            }
+        }
+        idx.terms = terms;
+        (idx, global_to_local)
+    }
+
     pub fn len(&self) -> usize {
         self.terms.len()
     }

@@ -111,6 +111,11 @@ fn round_trip_preserves_predictions() {
         for text in ["great wonderful", "awful boring", "", "!!!", "tuesday in paris"] {
             assert_eq!(m.predict(text), back.predict(text));
         }
+        // The index built from token ids while training and the one built
+        // from the file's strings map every text to the same features.
+        for text in &t {
+            assert_eq!(m.transform(text), back.transform(text));
+        }
         assert_eq!(m.classes(), ["negative", "neutral", "positive"]);
     }
 }
