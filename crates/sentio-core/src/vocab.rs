@@ -72,16 +72,7 @@ impl VocabIndex {
                 }
                 ids.push(id);
             }
-            let f = f as u32;
-            match ids.as_slice() {
-                [a] => idx.unigram[*a as usize] = f,
-                [a, b] => {
-                    idx.bigram.insert(pair_key(*a, *b), f);
-                }
-                more => {
-                    idx.longer.insert(more.into(), f);
-                }
-            }
+            idx.insert_feature(&ids, f as u32);
         }
         idx.terms = terms;
         Ok(idx)
@@ -114,19 +105,23 @@ impl VocabIndex {
                 }
                 local.push(*slot);
             }
-            let f = f as u32;
-            match local.as_slice() {
-                [a] => idx.unigram[*a as usize] = f,
-                [a, b] => {
-                    idx.bigram.insert(pair_key(*a, *b), f);
-                }
-                more => {
-                    idx.longer.insert(more.into(), f);
-                }
-            }
+            idx.insert_feature(&local, f as u32);
         }
         idx.terms = terms;
         (idx, global_to_local)
+    }
+
+    /// Record feature `f` under the vocabulary token ids it is made of.
+    fn insert_feature(&mut self, ids: &[u32], f: u32) {
+        match ids {
+            [a] => self.unigram[*a as usize] = f,
+            [a, b] => {
+                self.bigram.insert(pair_key(*a, *b), f);
+            }
+            more => {
+                self.longer.insert(more.into(), f);
+            }
+        }
     }
 
     pub fn len(&self) -> usize {
