@@ -17,3 +17,4 @@ export const Registry = {
   open: (location: string, opts?: OpenOptions): Promise<RegistryApi> =>
     openRegistry(location, opts),
 };
+export { exampleCurl, type RunningServer, startServer } from './serve/index.js';

@@ -15,6 +15,7 @@ import { registerGc } from './commands/gc.js';
 import { registerModels } from './commands/models.js';
 import { registerPredict } from './commands/predict.js';
 import { registerRuns } from './commands/runs.js';
+import { registerServe } from './commands/serve.js';
 import { registerTrain } from './commands/train.js';
 import { color } from './output.js';
 import { VERSION } from './version.js';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerArtifacts(program);
   registerGc(program);
   registerExportImport(program);
+  registerServe(program);
   return program;
 }
 

@@ -3,11 +3,14 @@
  * through the same pipeline as `sentio train` (split, fit, evaluate,
  * artifacts, run tracking), registers the result as model `demo` in the
  * store, then loads the registered version back and shows predictions with
- * the words that drove them.
+ * the words that drove them. Unless `--no-serve` (or `--json`), it then
+ * points the `production` alias at that version and serves it with
+ * `sentio serve` until Ctrl-C, printing the address and a sample `curl`.
  * @module
  */
 import type { Command } from 'commander';
 import { openRegistry } from '../../registry/index.js';
+import { exampleCurl, startServer } from '../../serve/index.js';
 import {
   DEMO_TEXTS,
   engineOrFail,
@@ -27,6 +30,9 @@ interface DemoOptions {
   json?: boolean;
   seed: string;
   store?: string;
+  /** False with --no-serve. */
+  serve: boolean;
+  port: string;
 }
 
 export const DEMO_MODEL = 'demo';
@@ -39,7 +45,9 @@ export function registerDemo(program: Command): void {
     )
     .option('--seed <n>', 'seed of the train/test split', '42')
     .option('--store <dir>', 'model store (default: $SENTIO_HOME, else ./models)')
-    .option('--json', 'print one JSON object instead of tables')
+    .option('--json', 'print one JSON object instead of tables (does not serve)')
+    .option('--no-serve', 'stop after training instead of serving the model')
+    .option('--port <n>', 'port to serve on (a free one is used if it is taken)', '8080')
     .action(async (opts: DemoOptions) => {
       await runDemo(opts);
     });
@@ -146,4 +154,33 @@ async function runDemo(opts: DemoOptions): Promise<void> {
       out.write(`    ${cls.padEnd(9)} ${bar(p)} ${num(p, 3)}\n`);
     }
   }
+  if (opts.serve) await serveDemo(result.store, reg.version, Number(opts.port), out);
+}
+
+/** Deploy the demo version as `production` and serve it until Ctrl-C. */
+async function serveDemo(
+  store: string,
+  version: number,
+  port: number,
+  out: NodeJS.WritableStream,
+): Promise<void> {
+  const writer = await openRegistry(store);
+  try {
+    await writer.setAlias(DEMO_MODEL, 'production', version, { reason: 'sentio demo' });
+  } finally {
+    await writer.close();
+  }
+  const server = await startServer({
+    store,
+    models: [`${DEMO_MODEL}@production`],
+    port,
+    portFallback: true,
+    handleSignals: true,
+    log: { level: 'warn' },
+  });
+  out.write(
+    `\n${color.green('Serving')} ${color.bold(`${DEMO_MODEL}@production`)} (v${version}) on ${server.url} · docs ${server.url}/docs\n`,
+  );
+  out.write(`try: ${exampleCurl(server.url, DEMO_MODEL)}\n${color.dim('(Ctrl-C to stop)')}\n`);
+  await server.closed;
 }

@@ -1,0 +1,31 @@
+/**
+ * Everything a route or WebSocket handler needs, built once per server.
+ * @module
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import type { Auth } from './auth.js';
+import type { ServeMetrics } from './metrics.js';
+import type { ModelCatalog } from './model-catalog.js';
+import type { ResolvedServeOptions } from './options.js';
+import type { PredictContext } from './predict.js';
+import type { PredictionIds } from './prediction-id.js';
+import type { ModelWatcher } from './watcher.js';
+
+export interface ServerState {
+  /** Set when shutdown begins: /readyz turns 503, new work is refused. */
+  draining: boolean;
+  startedAt: string;
+}
+
+export interface ServerContext {
+  options: ResolvedServeOptions;
+  catalog: ModelCatalog;
+  watcher: ModelWatcher;
+  metrics: ServeMetrics;
+  auth: Auth;
+  ids: PredictionIds;
+  predict: PredictContext;
+  state: ServerState;
+  log: FastifyBaseLogger;
+  engineInfo: { backend: string; version: string };
+}

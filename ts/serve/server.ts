@@ -1,0 +1,169 @@
+/**
+ * `startServer`: open the store, load and verify every served reference,
+ * listen (HTTP + WebSocket on one port), watch the registry for alias moves.
+ * Resolves once the server answers; `close()` shuts it down gracefully.
+ * @module
+ */
+import type { FastifyInstance } from 'fastify';
+import { type Engine, loadEngine } from '../engine/index.js';
+import { hasCode, SentioError } from '../errors/index.js';
+import { openRegistry, parseRef, type Registry, SENTIO_VERSION } from '../registry/index.js';
+import { Auth, loadKeyFile } from './auth.js';
+import type { BatcherOptions } from './batcher.js';
+import type { ServerContext } from './context.js';
+import { createFastify, installRoutes } from './http/app.js';
+import { ServeMetrics } from './metrics.js';
+import { ModelCatalog } from './model-catalog.js';
+import { ModelSlot } from './model-slot.js';
+import type { ServeOptions } from './options.js';
+import { PredictionIds } from './prediction-id.js';
+import { resolveServeOptions } from './resolve-options.js';
+import { gracefulClose } from './shutdown.js';
+import { ModelWatcher } from './watcher.js';
+import { WsEndpoint } from './ws/ws-server.js';
+
+export interface RunningServer {
+  /** `http://host:port` (IPv6 hosts bracketed). */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  readonly app: FastifyInstance;
+  /** Served references: version, alias, status, since, last failure. */
+  models(): Array<Record<string, unknown>>;
+  /** Check the registry now (as POST /v1/admin/reload). */
+  reload(): Promise<void>;
+  /** Graceful shutdown; idempotent. */
+  close(): Promise<void>;
+  /** Settles when the server has stopped (by close() or a signal). */
+  readonly closed: Promise<void>;
+}
+
+/** Without --model: every model, at `production` when it has that alias, else its latest version. */
+export async function defaultRefs(registry: Registry): Promise<string[]> {
+  const refs = (await registry.listModels())
+    .filter((m) => m.latestVersion !== null)
+    .map((m) => (m.aliases.production !== undefined ? `${m.name}@production` : `${m.name}@latest`));
+  if (refs.length === 0) {
+    throw new SentioError(
+      'SERVE_BAD_OPTION',
+      `the store ${registry.dir} has no model versions to serve; train one first (sentio train / sentio demo)`,
+    );
+  }
+  return refs;
+}
+
+function formatUrl(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+async function engineOrFail(): Promise<Engine> {
+  try {
+    return await loadEngine();
+  } catch (e) {
+    throw new SentioError(
+      'ENGINE_UNAVAILABLE',
+      `no engine backend could be loaded: ${e instanceof Error ? e.message : String(e)}`,
+    );
+  }
+}
+
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const opts = resolveServeOptions(options);
+  const apiKeys = opts.apiKeyFile !== null ? loadKeyFile(opts.apiKeyFile) : null;
+  const ownsRegistry = options.registry === undefined;
+  const registry = options.registry ?? (await openRegistry(opts.store, { readonly: true }));
+  let app: FastifyInstance | null = null;
+  let watcher: ModelWatcher | null = null;
+  try {
+    const engine = options.engine ?? (await engineOrFail());
+    const refs = opts.models ?? (await defaultRefs(registry));
+    for (const ref of refs) parseRef(ref); // REGISTRY_BAD_REF before anything loads
+    const catalog = new ModelCatalog(refs.map((r) => new ModelSlot(r)));
+    const metrics = new ServeMetrics(
+      opts.workerId !== null ? { worker: String(opts.workerId) } : {},
+    );
+    app = createFastify(opts, metrics);
+    const ids = new PredictionIds();
+    const batching = (model: string): BatcherOptions => ({
+      maxBatch: opts.limits.batchMaxTexts,
+      asyncThreshold: opts.limits.batchAsyncThreshold,
+      maxAsyncInFlight: opts.limits.batchMaxAsync,
+      onBatch: (n: number) => metrics.batch(model, n),
+    });
+    watcher = new ModelWatcher({
+      registry,
+      engine,
+      catalog,
+      metrics,
+      log: app.log,
+      batching,
+      pollIntervalMs: opts.pollIntervalMs,
+      failedRetryMs: opts.failedRetryMs,
+    });
+    const ctx: ServerContext = {
+      options: opts,
+      catalog,
+      watcher,
+      metrics,
+      auth: new Auth(apiKeys, opts.adminToken),
+      ids,
+      predict: { ids, metrics, asyncThreshold: opts.limits.batchAsyncThreshold },
+      state: { draining: false, startedAt: new Date().toISOString() },
+      log: app.log,
+      engineInfo: { backend: engine.backend, version: engine.version },
+    };
+    installRoutes(app, ctx, SENTIO_VERSION);
+    await watcher.initialLoad();
+    try {
+      try {
+        await app.listen({ port: opts.port, host: opts.host });
+      } catch (e) {
+        if (!(options.portFallback && hasCode(e) && e.code === 'EADDRINUSE')) throw e;
+        app.log.warn(
+          { event: 'port_taken', port: opts.port },
+          `port ${opts.port} is taken; using a free one`,
+        );
+        await app.listen({ port: 0, host: opts.host });
+      }
+    } catch (e) {
+      throw new SentioError(
+        'SERVE_LISTEN_FAILED',
+        `cannot listen on ${formatUrl(opts.host, opts.port)}: ${hasCode(e) ? `${e.code} ${e.message}` : String(e)}`,
+      );
+    }
+    const ws = new WsEndpoint(app.server, ctx, app.log);
+    watcher.start();
+    const addr = app.server.address();
+    const port = typeof addr === 'object' && addr !== null ? addr.port : opts.port;
+    const url = formatUrl(opts.host, port);
+    app.log.info(
+      { event: 'server_started', url, models: catalog.slots.map((s) => s.describe()) },
+      `Sentio serving ${refs.join(', ')} on ${url}`,
+    );
+    const running = gracefulClose({
+      app,
+      ws,
+      watcher,
+      state: ctx.state,
+      timeoutMs: opts.limits.shutdownTimeoutMs,
+      closeRegistry: ownsRegistry ? () => registry.close() : async () => {},
+      handleSignals: opts.handleSignals,
+    });
+    const instance = app;
+    return {
+      url,
+      host: opts.host,
+      port,
+      app: instance,
+      models: () => catalog.slots.map((s) => s.describe()),
+      reload: () => ctx.watcher.reload(),
+      close: running.close,
+      closed: running.closed,
+    };
+  } catch (e) {
+    await watcher?.stop().catch(() => {});
+    await app?.close().catch(() => {});
+    if (ownsRegistry) await registry.close().catch(() => {});
+    throw e;
+  }
+}

@@ -1,0 +1,268 @@
+/**
+ * Hot swap: watch the registry for alias moves and switch served references
+ * to their new version without disturbing traffic.
+ *
+ * Detection: one cheap read per served model (`getModel`: its aliases and
+ * latest version) every `pollIntervalMs` (250 ms), on a timer that never
+ * overlaps itself, so a move made by any process is seen well within 1 s
+ * while the database sees a handful of indexed reads per second.
+ *
+ * Switch: the new version is loaded and verified in the background
+ * (load-version.ts) while the old one keeps answering; then `slot.swap()`
+ * replaces it in one assignment. A version that fails is not switched to:
+ * the old one stays, the failure goes to the log, /readyz and /metrics, and
+ * the same version is retried later with a doubling delay (a transient read
+ * error heals; a broken artifact does not cost more than a retry per 5 min).
+ * @module
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import type { Engine } from '../engine/index.js';
+import { hasCode } from '../errors/index.js';
+import type { ModelRecord, Registry } from '../registry/index.js';
+import type { BatcherOptions } from './batcher.js';
+import { loadVersion } from './load-version.js';
+import type { LoadedModel } from './loaded-model.js';
+import type { ServeMetrics } from './metrics.js';
+import type { ModelCatalog } from './model-catalog.js';
+import type { ModelSlot } from './model-slot.js';
+
+const MAX_RETRY_MS = 5 * 60_000;
+
+export interface WatcherDeps {
+  registry: Registry;
+  engine: Engine;
+  catalog: ModelCatalog;
+  metrics: ServeMetrics;
+  log: FastifyBaseLogger;
+  batching: (model: string) => BatcherOptions;
+  pollIntervalMs: number;
+  failedRetryMs: number;
+}
+
+export class ModelWatcher {
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private polling: Promise<void> | null = null;
+  /** Loads in progress, by `model@version`, shared by slots that want the same version. */
+  private readonly loads = new Map<string, Promise<LoadedModel>>();
+  private lastPollError: { message: string; at: number } | null = null;
+
+  constructor(private readonly d: WatcherDeps) {}
+
+  /** Load every slot's current target; throws on the first failure (start-up is fail-fast). */
+  async initialLoad(): Promise<void> {
+    await Promise.all(
+      this.d.catalog.slots.map(async (slot) => {
+        // resolve() reports an unknown model, version or alias with the registry's own error.
+        const rec = await this.d.registry.resolve(slot.ref);
+        slot.target = rec.version;
+        this.install(slot, await this.load(slot.model, rec.version));
+      }),
+    );
+  }
+
+  start(): void {
+    if (this.stopped || this.timer !== null) return;
+    const tick = () => {
+      this.timer = null;
+      if (this.stopped) return;
+      this.poll(false).finally(() => {
+        if (!this.stopped) {
+          this.timer = setTimeout(tick, this.d.pollIntervalMs);
+          this.timer.unref();
+        }
+      });
+    };
+    this.timer = setTimeout(tick, this.d.pollIntervalMs);
+    this.timer.unref();
+  }
+
+  /** Check now, retrying failed versions too, and wait for any load this starts. */
+  async reload(): Promise<void> {
+    await this.poll(true);
+    await Promise.allSettled([...this.loads.values()]);
+    // Loads settle before their swap callbacks run; let those run too.
+    await new Promise((r) => setImmediate(r));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    await this.polling?.catch(() => {});
+    await Promise.allSettled([...this.loads.values()]);
+  }
+
+  private poll(force: boolean): Promise<void> {
+    // One poll at a time; a forced one waits for the running one, then runs.
+    const run = async () => {
+      const moving = this.d.catalog.slots.filter((s) => s.moving);
+      if (moving.length === 0) return;
+      let models: Map<string, ModelRecord>;
+      try {
+        models = await this.readModels(moving);
+      } catch (e) {
+        this.pollFailed(e);
+        return;
+      }
+      for (const slot of moving) {
+        const rec = models.get(slot.model);
+        if (rec === undefined) continue;
+        slot.target = slot.targetFrom(rec);
+        this.reconcile(slot, force);
+      }
+    };
+    const prev = this.polling ?? Promise.resolve();
+    const p = prev.catch(() => {}).then(run);
+    this.polling = p;
+    return p.finally(() => {
+      if (this.polling === p) this.polling = null;
+    });
+  }
+
+  private async readModels(slots: readonly ModelSlot[]): Promise<Map<string, ModelRecord>> {
+    const out = new Map<string, ModelRecord>();
+    for (const name of new Set(slots.map((s) => s.model))) {
+      try {
+        out.set(name, await this.d.registry.getModel(name));
+      } catch (e) {
+        // A model deleted from the store mid-run keeps serving what is loaded.
+        if (!(hasCode(e) && e.code === 'REGISTRY_NOT_FOUND')) throw e;
+      }
+    }
+    return out;
+  }
+
+  private pollFailed(e: unknown): void {
+    this.d.metrics.pollFailed();
+    const message = e instanceof Error ? e.message : String(e);
+    const now = Date.now();
+    // Log a persistent failure every 10 s, not every 250 ms.
+    if (
+      this.lastPollError === null ||
+      this.lastPollError.message !== message ||
+      now - this.lastPollError.at > 10_000
+    ) {
+      this.lastPollError = { message, at: now };
+      this.d.log.warn({ err: e, event: 'registry_poll_failed' }, 'registry poll failed');
+    }
+  }
+
+  /** Start loading the slot's target if it is not what answers now. */
+  private reconcile(slot: ModelSlot, force: boolean): void {
+    const target = slot.target;
+    if (target === null || slot.current?.version === target) return;
+    if (slot.loading !== null) return; // its completion re-checks the target
+    const failed = slot.failed.get(target);
+    if (failed !== undefined && !force && Date.now() < failed.retryAt) return;
+    const shared = this.d.catalog.findLoaded(slot.model, target);
+    if (shared !== null) {
+      this.install(slot, shared);
+      return;
+    }
+    slot.loading = { version: target, startedAt: new Date().toISOString() };
+    this.d.log.info(
+      {
+        event: 'model_loading',
+        ref: slot.ref,
+        model: slot.model,
+        from: slot.current?.version,
+        to: target,
+      },
+      `${slot.ref} moved to version ${target}; loading it in the background`,
+    );
+    this.load(slot.model, target).then(
+      (loaded) => {
+        slot.loading = null;
+        if (this.stopped) return this.retireIfUnused(loaded);
+        if (slot.target === target) this.install(slot, loaded);
+        else {
+          // The alias moved on while this loaded: never switch to a version no longer live.
+          this.retireIfUnused(loaded);
+          this.reconcile(slot, false);
+        }
+      },
+      (e: unknown) => {
+        slot.loading = null;
+        this.loadFailed(slot, target, e);
+        if (!this.stopped && slot.target !== target) this.reconcile(slot, false);
+      },
+    );
+  }
+
+  private load(model: string, version: number): Promise<LoadedModel> {
+    const key = `${model}@${version}`;
+    let p = this.loads.get(key);
+    if (p === undefined) {
+      const t0 = performance.now();
+      p = this.d.registry
+        .getVersion(model, version)
+        .then((rec) => loadVersion(this.d.registry, this.d.engine, rec, this.d.batching(model)))
+        .then((loaded) => {
+          this.d.metrics.loaded(model, (performance.now() - t0) / 1000);
+          return loaded;
+        })
+        .finally(() => this.loads.delete(key));
+      this.loads.set(key, p);
+    }
+    return p;
+  }
+
+  private install(slot: ModelSlot, loaded: LoadedModel): void {
+    const old = slot.swap(loaded);
+    this.d.metrics.serving(slot.ref, slot.model, slot.alias, loaded.version, loaded.modelSha256);
+    if (old !== null) {
+      this.d.metrics.swapped(slot.model, slot.ref);
+      this.d.log.info(
+        {
+          event: 'model_swapped',
+          ref: slot.ref,
+          model: slot.model,
+          from: old.version,
+          to: loaded.version,
+        },
+        `${slot.ref} now answers with version ${loaded.version} (was ${old.version})`,
+      );
+      if (old !== loaded) this.retireIfUnused(old);
+    } else {
+      this.d.log.info(
+        { event: 'model_loaded', ref: slot.ref, model: slot.model, version: loaded.version },
+        `${slot.ref} loaded: version ${loaded.version}`,
+      );
+    }
+  }
+
+  private retireIfUnused(m: LoadedModel): void {
+    if (!this.d.catalog.inUse(m)) m.retire();
+  }
+
+  private loadFailed(slot: ModelSlot, version: number, e: unknown): void {
+    const code = hasCode(e) ? e.code : 'INTERNAL';
+    const prev = slot.failed.get(version);
+    const delayMs =
+      prev === undefined ? this.d.failedRetryMs : Math.min(prev.delayMs * 2, MAX_RETRY_MS);
+    slot.failed.set(version, { retryAt: Date.now() + delayMs, delayMs });
+    const message = e instanceof Error ? e.message : String(e);
+    const cause = (e as { details?: { cause?: unknown } }).details?.cause;
+    slot.lastFailure = {
+      version,
+      code: typeof cause === 'string' ? cause : code,
+      message,
+      at: new Date().toISOString(),
+    };
+    this.d.metrics.swapFailed(slot.model, slot.ref, version, slot.lastFailure.code);
+    this.d.log.error(
+      {
+        event: 'model_swap_failed',
+        ref: slot.ref,
+        model: slot.model,
+        version,
+        keeping: slot.current?.version ?? null,
+        code: slot.lastFailure.code,
+        retryInMs: delayMs,
+        err: e,
+      },
+      `${slot.ref}: version ${version} failed to load or verify; keeping version ${slot.current?.version ?? 'none'}`,
+    );
+  }
+}
