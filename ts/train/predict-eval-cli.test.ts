@@ -216,7 +216,7 @@ test('demo trains through the pipeline and registers model "demo"', async () => 
   assert.equal(j.predictions[0].label, 'positive');
   assert.equal(j.predictions[1].label, 'negative');
   assert.ok(existsSync(demoStore));
-  const again = await ok(['demo', '--store', demoStore]);
+  const again = await ok(['demo', '--store', demoStore, '--no-serve']);
   assert.match(again.stdout, /identical to existing version demo@1/);
   assert.match(again.stdout, /because of:/);
   const viaEnv = await ok(['demo', '--json'], { env: { SENTIO_HOME: demoStore } });
