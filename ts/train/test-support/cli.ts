@@ -24,15 +24,9 @@ export interface CliResult {
 
 /** Environment for child CLIs: no colour, no progress bars, no inherited store. */
 export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    NO_COLOR: '1',
-    SENTIO_NO_PROGRESS: '1',
-    ...extra,
-  };
-  delete env.SENTIO_HOME;
-  delete env.FORCE_COLOR;
-  return env;
+  // Drop the inherited store and colour first, so a test's own SENTIO_HOME wins.
+  const { SENTIO_HOME: _store, FORCE_COLOR: _colour, ...inherited } = process.env;
+  return { ...inherited, NO_COLOR: '1', SENTIO_NO_PROGRESS: '1', ...extra };
 }
 
 export function sentio(
