@@ -146,16 +146,10 @@ impl Trainer {
         Ok(())
     }
 
-    /// Class ids of `labels`, registering new classes. Validates every label
-    /// first, so a failing call registers nothing.
-    fn class_ids(&mut self, labels: &[&str]) -> Result<Vec<u32>> {
-        if let Some(i) = labels.iter().position(|l| l.is_empty()) {
-            return err(
-                ErrorCode::InvalidLabels,
-                format!("label of document {i} (of this chunk) is empty"),
-            );
-        }
-        Ok(labels
+    /// Class ids of `labels`, registering new classes. `learn` has already
+    /// refused empty labels, so this cannot fail halfway.
+    fn class_ids(&mut self, labels: &[&str]) -> Vec<u32> {
+        labels
             .iter()
             .map(|l| match self.labels.get(*l) {
                 Some(&id) => id,
@@ -166,7 +160,7 @@ impl Trainer {
                     id
                 }
             })
-            .collect())
+            .collect()
     }
 
     /// Freeze the feature space from the statistics gathered so far.
@@ -239,7 +233,7 @@ impl Trainer {
             self.freeze(self.observed_docs)?;
         }
         // Nothing below fails: the call either changes everything or nothing.
-        let classes = self.class_ids(labels)?;
+        let classes = self.class_ids(labels);
         self.learned_docs += texts.len() as u64;
         if self.frozen.is_some() {
             let rows = self.weighted_rows_from_texts(texts);
