@@ -15,7 +15,14 @@ const manifest = JSON.parse(
 
 export const SENTIO_VERSION: string = manifest.version;
 
+/**
+ * The user part of "who": env `SENTIO_USER` when set (CI bots, tests, shared
+ * accounts — an advisory identity for local use: anyone who can run the CLI
+ * can set it, so it is not authentication), else the OS account name.
+ */
 export function currentUser(): string {
+  const override = process.env.SENTIO_USER?.trim();
+  if (override) return override;
   try {
     return os.userInfo().username;
   } catch {
