@@ -73,6 +73,16 @@ export const ERROR_CODES = {
   SERVE_BACKPRESSURE: { exit: 8, http: 503 },
   SERVE_SHUTTING_DOWN: { exit: 8, http: 503 },
   SERVE_PREDICTION_FAILED: { exit: 8, http: 500 },
+  // Deployment: environments, gates, rollouts (ts/deploy)
+  DEPLOY_BAD_OPTION: { exit: 2, http: 400 },
+  DEPLOY_BAD_POLICY: { exit: 9, http: 400 },
+  DEPLOY_UNKNOWN_ENV: { exit: 9, http: 404 },
+  DEPLOY_GATE_FAILED: { exit: 9, http: 409 },
+  DEPLOY_SELF_APPROVAL: { exit: 9, http: 403 },
+  DEPLOY_NOTHING_TO_DO: { exit: 9, http: 409 },
+  DEPLOY_NO_PREVIOUS: { exit: 9, http: 409 },
+  DEPLOY_ROLLOUT_ACTIVE: { exit: 9, http: 409 },
+  DEPLOY_NO_ROLLOUT: { exit: 9, http: 404 },
   // Internal
   INTERNAL: { exit: 70, http: 500 },
 } as const;

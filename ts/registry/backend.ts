@@ -14,9 +14,16 @@
  */
 import type {
   AliasMove,
+  ApprovalRecord,
   ArtifactReference,
+  DeployEvent,
+  EnvironmentRecord,
   EvaluationRecord,
   ModelRecord,
+  PolicyRecord,
+  RolloutKind,
+  RolloutRecord,
+  RolloutStatsRecord,
   RunFilter,
   RunRecord,
   RunStatus,
@@ -85,6 +92,20 @@ export interface AliasMoveRow {
   details: unknown | null;
 }
 
+/** An environment move: an alias move with a precondition and the end of the env's rollouts. */
+export interface EnvMoveRow extends AliasMoveRow {
+  toVersion: number;
+  /** undefined: no check; null: the alias must be unset; n: it must point at n (REGISTRY_CONFLICT). */
+  expectFrom: number | null | undefined;
+}
+
+/** Who/when/why of a deployment write. */
+export interface ActorRow {
+  at: string;
+  who: string;
+  reason: string | null;
+}
+
 export interface NewEvaluationRow {
   model: string;
   version: number;
@@ -147,4 +168,69 @@ export interface RegistryBackend {
 
   // Artifacts
   artifactReferences(): Promise<ArtifactReference[]>;
+
+  // Deployment
+  readonly deploy: DeployBackend;
+  /** Changes whenever anyone commits to the store (see Registry.changeToken). */
+  changeToken(): Promise<string>;
+}
+
+/**
+ * Deployment state: environments, policies, approvals, rollouts (canary and
+ * shadow) with their per-instance stats, and the audit events that are not
+ * alias moves. Same rules as RegistryBackend (atomic methods, validated input).
+ */
+export interface DeployBackend {
+  listEnvironments(): Promise<EnvironmentRecord[]>;
+  addEnvironment(name: string, description: string, at: string): Promise<EnvironmentRecord>;
+  removeEnvironment(name: string): Promise<void>;
+  /**
+   * In one write transaction: check the environment is declared and the
+   * precondition, move the alias with its history row, end the env's active
+   * rollouts (promoted when the new version is the candidate, else stopped)
+   * with an event each.
+   */
+  moveEnvironment(row: EnvMoveRow): Promise<AliasMove>;
+  getPolicy(model: string): Promise<PolicyRecord | null>;
+  setPolicy(model: string, policy: unknown, actor: ActorRow): Promise<PolicyRecord>;
+  recordApproval(
+    model: string,
+    version: number,
+    env: string,
+    actor: ActorRow,
+    note: string | null,
+  ): Promise<ApprovalRecord>;
+  listApprovals(model: string, version?: number): Promise<ApprovalRecord[]>;
+  startRollout(
+    row: {
+      model: string;
+      env: string;
+      kind: RolloutKind;
+      version: number;
+      percent: number;
+      thresholds: unknown;
+    },
+    actor: ActorRow,
+    details: unknown | null,
+  ): Promise<RolloutRecord>;
+  endRollout(
+    id: number,
+    state: 'aborted' | 'stopped' | 'promoted',
+    actor: ActorRow,
+    details: unknown | null,
+  ): Promise<RolloutRecord>;
+  getRollout(id: number): Promise<RolloutRecord | null>;
+  activeRollouts(model?: string): Promise<RolloutRecord[]>;
+  listRollouts(
+    model: string,
+    filter: { env?: string; kind?: RolloutKind },
+  ): Promise<RolloutRecord[]>;
+  putRolloutStats(rolloutId: number, instance: string, stats: unknown, at: string): Promise<void>;
+  rolloutStats(rolloutId: number): Promise<RolloutStatsRecord[]>;
+  recordEvent(
+    event: { model: string; env: string; kind: string; version: number | null },
+    actor: ActorRow,
+    details: unknown | null,
+  ): Promise<DeployEvent>;
+  deployEvents(model: string, env?: string): Promise<DeployEvent[]>;
 }

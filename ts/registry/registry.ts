@@ -25,19 +25,29 @@ import { currentHost, currentUser, gitCommit, SENTIO_VERSION, whoAmI } from './p
 import { parseRef } from './ref.js';
 import type {
   AliasMove,
+  ApprovalRecord,
   ArtifactReference,
   ArtifactStore,
   CreateRunInput,
+  DeployEvent,
+  EndRolloutInput,
+  EnvironmentRecord,
+  EnvMoveOptions,
   EvaluationRecord,
   FinishRunOptions,
   ModelRecord,
   MoveInfo,
+  PolicyRecord,
   RecordEvaluationInput,
   RegisterVersionInput,
   RegisterVersionResult,
   Registry,
+  RolloutKind,
+  RolloutRecord,
+  RolloutStatsRecord,
   RunFilter,
   RunRecord,
+  StartRolloutInput,
   TagChanges,
   VersionRecord,
 } from './types.js';
@@ -343,6 +353,152 @@ export class SentioRegistry implements Registry {
     if (version === undefined) await this.getModel(model);
     else await this.getVersion(model, version);
     return this.db.listEvaluations(model, version);
+  }
+
+  // ── Deployment ──────────────────────────────────────────────────────────
+
+  private actor(move: MoveInfo = {}) {
+    const { at, who, reason } = this.moveRow(move);
+    return { at, who, reason };
+  }
+
+  listEnvironments(): Promise<EnvironmentRecord[]> {
+    return this.db.deploy.listEnvironments();
+  }
+
+  async addEnvironment(name: string, description = ''): Promise<EnvironmentRecord> {
+    checkAlias(name);
+    return this.db.deploy.addEnvironment(name, checkDescription(description), now());
+  }
+
+  async removeEnvironment(name: string): Promise<void> {
+    checkAlias(name);
+    return this.db.deploy.removeEnvironment(name);
+  }
+
+  async moveEnvironment(
+    model: string,
+    env: string,
+    version: number,
+    opts: EnvMoveOptions = {},
+  ): Promise<AliasMove> {
+    checkModelName(model);
+    checkAlias(env);
+    checkVersionNumber(version);
+    if (opts.expectFrom !== undefined && opts.expectFrom !== null)
+      checkVersionNumber(opts.expectFrom);
+    return this.db.deploy.moveEnvironment({
+      model,
+      alias: env,
+      toVersion: version,
+      expectFrom: opts.expectFrom,
+      ...this.moveRow(opts),
+    });
+  }
+
+  async getPolicy(model: string): Promise<PolicyRecord | null> {
+    checkModelName(model);
+    return this.db.deploy.getPolicy(model);
+  }
+
+  async setPolicy(model: string, policy: unknown, move: MoveInfo = {}): Promise<PolicyRecord> {
+    checkModelName(model);
+    return this.db.deploy.setPolicy(model, policy, this.actor(move));
+  }
+
+  async recordApproval(
+    model: string,
+    version: number,
+    env: string,
+    info: { approvedBy?: string; note?: string } = {},
+  ): Promise<ApprovalRecord> {
+    checkModelName(model);
+    checkVersionNumber(version);
+    checkAlias(env);
+    const actor = this.actor({ who: info.approvedBy });
+    return this.db.deploy.recordApproval(model, version, env, actor, info.note ?? null);
+  }
+
+  async listApprovals(model: string, version?: number): Promise<ApprovalRecord[]> {
+    checkModelName(model);
+    return this.db.deploy.listApprovals(model, version);
+  }
+
+  async startRollout(input: StartRolloutInput, move: MoveInfo = {}): Promise<RolloutRecord> {
+    checkModelName(input.model);
+    checkAlias(input.env);
+    checkVersionNumber(input.version);
+    if (input.kind !== 'canary' && input.kind !== 'shadow') {
+      throw invalid(`a rollout is a canary or a shadow, not "${String(input.kind)}"`);
+    }
+    if (!(Number.isFinite(input.percent) && input.percent > 0 && input.percent <= 100)) {
+      throw invalid(`a rollout's percent must be in (0, 100], got ${input.percent}`);
+    }
+    return this.db.deploy.startRollout(
+      { ...input, thresholds: input.thresholds ?? null },
+      this.actor(move),
+      move.details ?? null,
+    );
+  }
+
+  async endRollout(id: number, end: EndRolloutInput, move: MoveInfo = {}): Promise<RolloutRecord> {
+    if (!['aborted', 'stopped', 'promoted'].includes(end.state)) {
+      throw invalid(`a rollout ends aborted, stopped or promoted, not "${String(end.state)}"`);
+    }
+    return this.db.deploy.endRollout(id, end.state, this.actor(move), end.details ?? null);
+  }
+
+  async getRollout(id: number): Promise<RolloutRecord> {
+    const r = await this.db.deploy.getRollout(id);
+    if (r === null) throw new SentioError('DEPLOY_NO_ROLLOUT', `no rollout ${id}`, { rollout: id });
+    return r;
+  }
+
+  activeRollouts(model?: string): Promise<RolloutRecord[]> {
+    return this.db.deploy.activeRollouts(model);
+  }
+
+  async listRollouts(
+    model: string,
+    filter: { env?: string; kind?: RolloutKind } = {},
+  ): Promise<RolloutRecord[]> {
+    checkModelName(model);
+    return this.db.deploy.listRollouts(model, filter);
+  }
+
+  async putRolloutStats(rolloutId: number, instance: string, stats: unknown): Promise<void> {
+    if (typeof instance !== 'string' || instance === '' || instance.length > 256) {
+      throw invalid('a stats instance id is a non-empty string of at most 256 characters');
+    }
+    return this.db.deploy.putRolloutStats(rolloutId, instance, stats, now());
+  }
+
+  rolloutStats(rolloutId: number): Promise<RolloutStatsRecord[]> {
+    return this.db.deploy.rolloutStats(rolloutId);
+  }
+
+  async recordEvent(
+    event: { model: string; env: string; kind: string; version?: number | null },
+    move: MoveInfo = {},
+  ): Promise<DeployEvent> {
+    checkModelName(event.model);
+    if (typeof event.kind !== 'string' || !/^[a-z][a-z0-9_]{0,63}$/.test(event.kind)) {
+      throw invalid(`an event kind is 1-64 lowercase letters, digits or "_", got "${event.kind}"`);
+    }
+    return this.db.deploy.recordEvent(
+      { model: event.model, env: event.env, kind: event.kind, version: event.version ?? null },
+      this.actor(move),
+      move.details ?? null,
+    );
+  }
+
+  async deployEvents(model: string, env?: string): Promise<DeployEvent[]> {
+    checkModelName(model);
+    return this.db.deploy.deployEvents(model, env);
+  }
+
+  changeToken(): Promise<string> {
+    return this.db.changeToken();
   }
 
   // ── Store ───────────────────────────────────────────────────────────────

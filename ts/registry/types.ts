@@ -84,11 +84,113 @@ export interface EvaluationRecord {
   reportSha256: string | null;
 }
 
+/** A deployment environment: an alias name that servers follow and gates guard. */
+export interface EnvironmentRecord {
+  name: string;
+  description: string;
+  createdAt: string;
+  /** staging and production: created with every store, cannot be removed. */
+  builtin: boolean;
+}
+
+/** A model's deployment policy as stored (ts/deploy parses and validates it). */
+export interface PolicyRecord {
+  model: string;
+  policy: unknown;
+  updatedAt: string;
+  updatedBy: string;
+}
+
+export interface ApprovalRecord {
+  id: number;
+  model: string;
+  version: number;
+  env: string;
+  approvedBy: string;
+  at: string;
+  note: string | null;
+}
+
+export type RolloutKind = 'canary' | 'shadow';
+export type RolloutState = 'active' | 'aborted' | 'stopped' | 'promoted';
+
+/** A candidate version carried by an environment next to its stable version. */
+export interface RolloutRecord {
+  id: number;
+  model: string;
+  env: string;
+  kind: RolloutKind;
+  version: number;
+  /** Canary: share of traffic in percent (0 < p ≤ 100); shadow: share of traffic mirrored (default 100). */
+  percent: number;
+  /** Automatic-abort thresholds (ts/deploy's RolloutThresholds), as given at start. */
+  thresholds: unknown;
+  state: RolloutState;
+  startedAt: string;
+  startedBy: string;
+  reason: string | null;
+  endedAt: string | null;
+  endedBy: string | null;
+  endReason: string | null;
+  /** Why it ended (e.g. the threshold that tripped, with its numbers). */
+  endDetails: unknown | null;
+}
+
+/** Aggregate counters one server instance reports for one rollout (ts/deploy's RolloutStats). */
+export interface RolloutStatsRecord {
+  rolloutId: number;
+  instance: string;
+  updatedAt: string;
+  stats: unknown;
+}
+
+/**
+ * A deployment event that is not an alias move: rollout start/stop/abort/promote,
+ * approval, a promotion refused by its gates. Shown with the moves in `sentio history`.
+ */
+export interface DeployEvent {
+  id: number;
+  model: string;
+  env: string;
+  kind: string;
+  version: number | null;
+  at: string;
+  who: string;
+  reason: string | null;
+  details: unknown | null;
+}
+
+export interface StartRolloutInput {
+  model: string;
+  env: string;
+  kind: RolloutKind;
+  version: number;
+  percent: number;
+  thresholds?: unknown;
+}
+
+export interface EndRolloutInput {
+  state: Exclude<RolloutState, 'active'>;
+  details?: unknown;
+}
+
 /** Who/why of an alias move; `who` defaults to `user@host`. */
 export interface MoveInfo {
   who?: string;
   reason?: string;
   details?: unknown;
+}
+
+/**
+ * What else happens in the same transaction as an environment move:
+ * - `expectFrom`: the move applies only if the alias still points at this
+ *   version (null: unset) — a promotion decided on gates for one production
+ *   version never overwrites a move made meanwhile (REGISTRY_CONFLICT);
+ * - active rollouts on the environment end: `promoted` when the new version
+ *   is the rollout's candidate, `stopped` otherwise (each with an event).
+ */
+export interface EnvMoveOptions extends MoveInfo {
+  expectFrom?: number | null;
 }
 
 export interface CreateRunInput {
@@ -238,6 +340,63 @@ export interface Registry {
   deleteAlias(model: string, alias: string, move?: MoveInfo): Promise<AliasMove>;
   /** Oldest first. */
   aliasHistory(model: string, alias?: string): Promise<AliasMove[]>;
+
+  // ── Deployment (environments, policies, approvals, rollouts, events) ──
+  /** Every declared environment, builtin first then by name. */
+  listEnvironments(): Promise<EnvironmentRecord[]>;
+  /** Declare an environment (alias rules apply to its name); REGISTRY_CONFLICT when it exists. */
+  addEnvironment(name: string, description?: string): Promise<EnvironmentRecord>;
+  /** Remove a declared, non-builtin environment that no model's alias uses. */
+  removeEnvironment(name: string): Promise<void>;
+  /**
+   * Point an environment (an alias) at a version, in one transaction with its
+   * history row, the end of its active rollouts and their events.
+   */
+  moveEnvironment(
+    model: string,
+    env: string,
+    version: number,
+    opts?: EnvMoveOptions,
+  ): Promise<AliasMove>;
+  getPolicy(model: string): Promise<PolicyRecord | null>;
+  /** Replace the model's policy (validated by the caller); recorded as a `policy` event. */
+  setPolicy(model: string, policy: unknown, move?: MoveInfo): Promise<PolicyRecord>;
+  /** One approval row and its `approve` event. */
+  recordApproval(
+    model: string,
+    version: number,
+    env: string,
+    info: { approvedBy?: string; note?: string },
+  ): Promise<ApprovalRecord>;
+  listApprovals(model: string, version?: number): Promise<ApprovalRecord[]>;
+  /** One active rollout per (model, env, kind): DEPLOY_ROLLOUT_ACTIVE otherwise. Writes a `<kind>_start` event. */
+  startRollout(input: StartRolloutInput, move?: MoveInfo): Promise<RolloutRecord>;
+  /** End an active rollout; DEPLOY_NO_ROLLOUT when it is not active. Writes a `<kind>_<state>` event. */
+  endRollout(id: number, end: EndRolloutInput, move?: MoveInfo): Promise<RolloutRecord>;
+  getRollout(id: number): Promise<RolloutRecord>;
+  /** Active rollouts (of one model, or all). */
+  activeRollouts(model?: string): Promise<RolloutRecord[]>;
+  /** Every rollout of a model, newest first. */
+  listRollouts(
+    model: string,
+    filter?: { env?: string; kind?: RolloutKind },
+  ): Promise<RolloutRecord[]>;
+  /** Upsert one instance's counters for a rollout (servers call this every second or so). */
+  putRolloutStats(rolloutId: number, instance: string, stats: unknown): Promise<void>;
+  rolloutStats(rolloutId: number): Promise<RolloutStatsRecord[]>;
+  /** Append an event (e.g. `promote_refused` with gate results). */
+  recordEvent(
+    event: { model: string; env: string; kind: string; version?: number | null },
+    move?: MoveInfo,
+  ): Promise<DeployEvent>;
+  /** Events of a model (optionally one environment), oldest first. */
+  deployEvents(model: string, env?: string): Promise<DeployEvent[]>;
+  /**
+   * A cheap value that changes whenever any process commits to the store
+   * (SQLite: PRAGMA data_version plus this connection's own writes). Servers
+   * poll it and re-read models and rollouts only when it changed.
+   */
+  changeToken(): Promise<string>;
 
   tagModel(model: string, tags: TagChanges): Promise<ModelRecord>;
   tagVersion(model: string, version: number, tags: TagChanges): Promise<VersionRecord>;

@@ -32,6 +32,7 @@ import type {
   TagChanges,
   VersionRecord,
 } from '../types.js';
+import { SqliteDeployBackend } from './deploy.js';
 import { LATEST_SCHEMA_VERSION, migrate, readSchemaVersion, tooNew } from './migrations.js';
 
 /** How long a writer waits for another process's transaction before REGISTRY_STORE_BUSY. */
@@ -150,14 +151,16 @@ const VERSION_COLUMNS = `v.id, m.name AS model, v.version, v.created_at, v.run_i
 export class SqliteBackend implements RegistryBackend {
   readonly name = 'sqlite';
   private readonly statements = new Map<string, Database.Statement>();
+  private ownWrites = 0;
+  readonly deploy: SqliteDeployBackend = new SqliteDeployBackend(this);
 
   constructor(
     private readonly db: Db,
     readonly file: string,
   ) {}
 
-  /** A cached prepared statement. */
-  private q(sql: string): Database.Statement {
+  /** A cached prepared statement (also used by deploy.ts). */
+  q(sql: string): Database.Statement {
     let s = this.statements.get(sql);
     if (s === undefined) {
       s = this.db.prepare(sql);
@@ -166,13 +169,27 @@ export class SqliteBackend implements RegistryBackend {
     return s;
   }
 
-  /** Run `fn` with SQLite errors mapped; `write` runs it in a BEGIN IMMEDIATE transaction. */
-  private exec<T>(fn: () => T, write = false): Promise<T> {
+  /**
+   * Run `fn` with SQLite errors mapped; `write` runs it in a BEGIN IMMEDIATE
+   * transaction and counts it for changeToken (SQLite's data_version only
+   * moves for other connections' commits).
+   */
+  exec<T>(fn: () => T, write = false): Promise<T> {
     try {
-      return Promise.resolve(write ? this.db.transaction(fn).immediate() : fn());
+      if (!write) return Promise.resolve(fn());
+      const out = this.db.transaction(fn).immediate();
+      this.ownWrites++;
+      return Promise.resolve(out);
     } catch (e) {
       return Promise.reject(mapError(e, this.file));
     }
+  }
+
+  changeToken(): Promise<string> {
+    return this.exec(() => {
+      const v = this.db.pragma('data_version', { simple: true }) as number;
+      return `${v}.${this.ownWrites}`;
+    });
   }
 
   schemaVersion(): Promise<number> {
@@ -346,14 +363,14 @@ export class SqliteBackend implements RegistryBackend {
 
   // ── Models and versions ─────────────────────────────────────────────────
 
-  private modelId(name: string): number | null {
+  modelId(name: string): number | null {
     const row = this.q('SELECT id FROM models WHERE name = ?').get(name) as
       | { id: number }
       | undefined;
     return row?.id ?? null;
   }
 
-  private versionId(modelId: number, version: number): number | null {
+  versionId(modelId: number, version: number): number | null {
     const row = this.q('SELECT id FROM versions WHERE model_id = ? AND version = ?').get(
       modelId,
       version,
@@ -650,45 +667,48 @@ export class SqliteBackend implements RegistryBackend {
   // ── Aliases ─────────────────────────────────────────────────────────────
 
   moveAlias(row: AliasMoveRow): Promise<AliasMove> {
-    return this.exec(() => {
-      const mid = this.modelId(row.model);
-      if (mid === null) throw notFound.model(row.model);
-      const current = this.q(
-        'SELECT v.version FROM aliases a JOIN versions v ON v.id = a.version_id WHERE a.model_id = ? AND a.alias = ?',
-      ).get(mid, row.alias) as { version: number } | undefined;
-      if (row.toVersion === null) {
-        if (current === undefined) throw notFound.alias(row.model, row.alias);
-        this.q('DELETE FROM aliases WHERE model_id = ? AND alias = ?').run(mid, row.alias);
-      } else {
-        const vid = this.versionId(mid, row.toVersion);
-        if (vid === null) throw notFound.version(row.model, row.toVersion);
-        this.q(
-          `INSERT INTO aliases (model_id, alias, version_id, updated_at) VALUES (?, ?, ?, ?)
-           ON CONFLICT (model_id, alias) DO UPDATE SET version_id = excluded.version_id, updated_at = excluded.updated_at`,
-        ).run(mid, row.alias, vid, row.at);
-      }
-      const fromVersion = current?.version ?? null;
-      const details =
-        row.details === null || row.details === undefined ? null : encodeJson(row.details);
-      const id = Number(
-        this.q(
-          `INSERT INTO alias_history (model_id, alias, from_version, to_version, at, who, reason, details)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        ).run(mid, row.alias, fromVersion, row.toVersion, row.at, row.who, row.reason, details)
-          .lastInsertRowid,
-      );
-      return {
-        id,
-        model: row.model,
-        alias: row.alias,
-        fromVersion,
-        toVersion: row.toVersion,
-        at: row.at,
-        who: row.who,
-        reason: row.reason,
-        details: details === null ? null : decodeJson(details),
-      };
-    }, true);
+    return this.exec(() => this.moveAliasTx(row), true);
+  }
+
+  /** The alias move's statements, for use inside a write transaction (also by deploy.ts). */
+  moveAliasTx(row: AliasMoveRow): AliasMove {
+    const mid = this.modelId(row.model);
+    if (mid === null) throw notFound.model(row.model);
+    const current = this.q(
+      'SELECT v.version FROM aliases a JOIN versions v ON v.id = a.version_id WHERE a.model_id = ? AND a.alias = ?',
+    ).get(mid, row.alias) as { version: number } | undefined;
+    if (row.toVersion === null) {
+      if (current === undefined) throw notFound.alias(row.model, row.alias);
+      this.q('DELETE FROM aliases WHERE model_id = ? AND alias = ?').run(mid, row.alias);
+    } else {
+      const vid = this.versionId(mid, row.toVersion);
+      if (vid === null) throw notFound.version(row.model, row.toVersion);
+      this.q(
+        `INSERT INTO aliases (model_id, alias, version_id, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (model_id, alias) DO UPDATE SET version_id = excluded.version_id, updated_at = excluded.updated_at`,
+      ).run(mid, row.alias, vid, row.at);
+    }
+    const fromVersion = current?.version ?? null;
+    const details =
+      row.details === null || row.details === undefined ? null : encodeJson(row.details);
+    const id = Number(
+      this.q(
+        `INSERT INTO alias_history (model_id, alias, from_version, to_version, at, who, reason, details)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(mid, row.alias, fromVersion, row.toVersion, row.at, row.who, row.reason, details)
+        .lastInsertRowid,
+    );
+    return {
+      id,
+      model: row.model,
+      alias: row.alias,
+      fromVersion,
+      toVersion: row.toVersion,
+      at: row.at,
+      who: row.who,
+      reason: row.reason,
+      details: details === null ? null : decodeJson(details),
+    };
   }
 
   aliasHistory(model: string, alias?: string): Promise<AliasMove[]> {

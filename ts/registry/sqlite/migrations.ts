@@ -174,6 +174,89 @@ CREATE INDEX evaluations_by_version ON evaluations(version_id, id);
 CREATE INDEX evaluations_by_report ON evaluations(report_sha256);
 `,
   },
+  {
+    version: 3,
+    description: 'deployment: environments, policies, approvals, rollouts and their stats, events',
+    sql: `
+CREATE TABLE environments (
+  name TEXT PRIMARY KEY,
+  description TEXT NOT NULL DEFAULT '',
+  created_at TEXT NOT NULL,
+  builtin INTEGER NOT NULL DEFAULT 0 CHECK (builtin IN (0, 1))
+) STRICT;
+INSERT INTO environments (name, description, created_at, builtin) VALUES
+  ('staging', 'pre-production: candidates are deployed and checked here', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 1),
+  ('production', 'what users are served', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 1);
+CREATE TRIGGER environments_builtin_no_delete BEFORE DELETE ON environments WHEN OLD.builtin = 1
+BEGIN SELECT RAISE(ABORT, 'built-in environments cannot be removed'); END;
+
+CREATE TABLE policies (
+  model_id INTEGER PRIMARY KEY REFERENCES models(id),
+  policy TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  updated_by TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE approvals (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  version_id INTEGER NOT NULL REFERENCES versions(id),
+  env TEXT NOT NULL,
+  approved_by TEXT NOT NULL,
+  at TEXT NOT NULL,
+  note TEXT
+) STRICT;
+CREATE INDEX approvals_by_version ON approvals(version_id, env);
+${immutable('approvals', 'approvals')}
+
+CREATE TABLE rollouts (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  model_id INTEGER NOT NULL REFERENCES models(id),
+  env TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('canary', 'shadow')),
+  version_id INTEGER NOT NULL REFERENCES versions(id),
+  percent REAL NOT NULL CHECK (percent > 0 AND percent <= 100),
+  thresholds TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('active', 'aborted', 'stopped', 'promoted')),
+  started_at TEXT NOT NULL,
+  started_by TEXT NOT NULL,
+  reason TEXT,
+  ended_at TEXT,
+  ended_by TEXT,
+  end_reason TEXT,
+  end_details TEXT
+) STRICT;
+-- At most one active rollout of each kind per environment of a model.
+CREATE UNIQUE INDEX rollouts_one_active ON rollouts(model_id, env, kind) WHERE state = 'active';
+CREATE INDEX rollouts_by_model ON rollouts(model_id, id);
+-- An ended rollout is history: it never changes again.
+CREATE TRIGGER rollouts_ended_immutable BEFORE UPDATE ON rollouts WHEN OLD.state <> 'active'
+BEGIN SELECT RAISE(ABORT, 'an ended rollout cannot change'); END;
+CREATE TRIGGER rollouts_no_delete BEFORE DELETE ON rollouts
+BEGIN SELECT RAISE(ABORT, 'rollouts cannot be deleted'); END;
+
+CREATE TABLE rollout_stats (
+  rollout_id INTEGER NOT NULL REFERENCES rollouts(id),
+  instance TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  stats TEXT NOT NULL,
+  PRIMARY KEY (rollout_id, instance)
+) STRICT;
+
+CREATE TABLE deploy_events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  model_id INTEGER NOT NULL REFERENCES models(id),
+  env TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  version INTEGER,
+  at TEXT NOT NULL,
+  who TEXT NOT NULL,
+  reason TEXT,
+  details TEXT
+) STRICT;
+CREATE INDEX deploy_events_by_model ON deploy_events(model_id, env, id);
+${immutable('deploy_events', 'deployment events')}
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
