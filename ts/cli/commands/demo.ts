@@ -166,7 +166,11 @@ async function serveDemo(
 ): Promise<void> {
   const writer = await openRegistry(store);
   try {
-    await writer.setAlias(DEMO_MODEL, 'production', version, { reason: 'sentio demo' });
+    // An environment move like `sentio deploy` (the demo declares no gates).
+    await writer.moveEnvironment(DEMO_MODEL, 'production', version, {
+      reason: 'sentio demo',
+      details: { action: 'deploy', forced: false, gates: [] },
+    });
   } finally {
     await writer.close();
   }
