@@ -6,7 +6,9 @@
 //   clippy       cargo clippy --workspace --all-targets -- -D warnings
 //   cargo test   cargo test --workspace
 //   biome        biome check .            (lint + format of TS/JS/JSON/Markdown, biome.json)
+//   workflows    scripts/lint-workflows.mjs (actionlint on .github/workflows)
 //   node tests   node --test dist/**/*.test.js   (compiled from ts/**/*.test.ts)
+//   train gate   scripts/ci/train-gate.mjs  (imdb through the CLI; fails below ci/baselines)
 //
 // TypeScript type checking is not a separate step: bootstrap's `tsc -b` fails on
 // any type error, and it has just run. Usage: node scripts/run-tests.mjs [--only=a,b]
@@ -59,6 +61,7 @@ const checks = [
   },
   { name: 'cargo test', cmd: 'cargo', args: ['test', '--workspace'], count: countCargo },
   { name: 'biome', cmd: npmBin('biome'), args: ['check', '.'] },
+  { name: 'workflows', cmd: process.execPath, args: ['scripts/lint-workflows.mjs'] },
   {
     name: 'node tests',
     cmd: process.execPath,
@@ -70,6 +73,12 @@ const checks = [
       return ['--test', '--test-reporter=spec', ...files];
     },
     count: countNode,
+  },
+  // The CI training gate itself: imdb trained through the CLI, metrics vs ci/baselines.
+  {
+    name: 'train gate',
+    cmd: process.execPath,
+    args: ['scripts/ci/train-gate.mjs', '--out', path.join('.cache', 'ci-artifacts', 'train')],
   },
 ];
 
