@@ -128,7 +128,10 @@ export async function history(reg: Registry, opts: HistoryOptions): Promise<Hist
   const m = await reg.getModel(opts.model);
   if (opts.env !== undefined) await requireEnv(reg, opts.env);
   const moves = await reg.aliasHistory(m.name, opts.env);
-  const events = await reg.deployEvents(m.name, opts.env);
+  // Model-wide events (policy changes, env "*") belong to every environment's timeline.
+  const events = (await reg.deployEvents(m.name)).filter(
+    (e) => opts.env === undefined || e.env === opts.env || e.env === '*',
+  );
   const entries = mergeHistory(moves, events);
   let at: HistoryReport['at'] = null;
   if (opts.at !== undefined) {
