@@ -168,7 +168,7 @@ export async function gatedMove(
     const shown = input.force ? unforceable : failed;
     throw new SentioError(
       'DEPLOY_GATE_FAILED',
-      `${input.action} of ${model}@${candidate.version} to ${env} refused by ${shown.length === 1 ? 'a gate' : `${shown.length} gates`}: ${shown.map(describe).join('; ')}${input.force ? ' (--force cannot skip a model file that does not verify)' : ''}`,
+      `${input.action} of ${model}@${candidate.version} to ${env} refused (${shown.length} gate${shown.length === 1 ? '' : 's'} failed): ${shown.map(describe).join('; ')}${input.force ? ' (--force cannot skip a model file that does not verify)' : ''}`,
       { model, env, version: candidate.version, gates },
     );
   }
