@@ -83,6 +83,16 @@ export const ERROR_CODES = {
   DEPLOY_NO_PREVIOUS: { exit: 9, http: 409 },
   DEPLOY_ROLLOUT_ACTIVE: { exit: 9, http: 409 },
   DEPLOY_NO_ROLLOUT: { exit: 9, http: 404 },
+  // Monitoring: prediction logs, feedback, drift (ts/monitor)
+  MONITOR_BAD_OPTION: { exit: 2, http: 400 },
+  MONITOR_STORE_NOT_FOUND: { exit: 10, http: 404 },
+  MONITOR_STORE_INVALID: { exit: 10, http: 500 },
+  MONITOR_STORE_TOO_NEW: { exit: 10, http: 409 },
+  MONITOR_STORE_BUSY: { exit: 10, http: 503 },
+  MONITOR_FEEDBACK_INVALID: { exit: 10, http: 400 },
+  MONITOR_UNKNOWN_PREDICTION: { exit: 10, http: 404 },
+  MONITOR_NO_REFERENCE: { exit: 10, http: 409 },
+  MONITOR_NO_DATA: { exit: 10, http: 404 },
   // Internal
   INTERNAL: { exit: 70, http: 500 },
 } as const;

@@ -42,7 +42,13 @@ export {
   outputFormat,
   type PredictionRecord,
 } from './predict-format.js';
-export { buildProfile, type DataProfile } from './profile.js';
+export {
+  buildProfile,
+  CONFIDENCE_BINS,
+  type DataProfile,
+  LENGTH_BINS,
+  type ReferenceProfile,
+} from './profile.js';
 export { type PhaseProgress, type ProgressFactory, silentProgress } from './progress.js';
 export { DEMO_TEXTS, type LabelledText, sampleDataset } from './sample-data.js';
 export { rng, type Split, shuffle, stratifiedSplit } from './split.js';

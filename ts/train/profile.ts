@@ -4,7 +4,9 @@
  * features and their document frequencies (over a seeded sample of the
  * training texts), out-of-vocabulary rates, and on the evaluation set the
  * predicted-class distribution and a confidence histogram. Fixed bin edges,
- * so profiles of different versions line up.
+ * so profiles of different versions line up. The `reference` section is what
+ * ts/monitor's drift signals compare live traffic against (token document
+ * frequencies over the vocabulary, a sample of text lengths).
  * @module
  */
 import type { EngineModel } from '../engine/index.js';
@@ -32,6 +34,31 @@ export interface LengthStats extends Histogram {
   p90: number;
 }
 
+/** Vocabulary features whose document frequency the reference keeps by name (the rest is one bin). */
+export const REFERENCE_TOP_FEATURES = 5000;
+/** Training text lengths kept (a seeded sample, sorted) for two-sample tests. */
+export const REFERENCE_LENGTH_SAMPLE = 2000;
+
+/** Reference distributions for drift detection (ts/monitor). */
+export interface ReferenceProfile {
+  /**
+   * Document frequencies of the vocabulary's features over the training data:
+   * `features` (the top ones by DF) with their DF counts, `total` = Σ DF over
+   * the whole vocabulary (so `total − Σ df` is the "other features" bin).
+   * Source `idf`: exact, derived from the model's idf over every training
+   * document; `sample`: counted on the training sample (no idf, or hashing).
+   */
+  token_df: {
+    source: 'idf' | 'sample';
+    documents: number;
+    total: number;
+    features: string[];
+    df: number[];
+  };
+  /** Text lengths (characters) of a seeded training sample, sorted. */
+  text_lengths: number[];
+}
+
 export interface DataProfile {
   format: typeof PROFILE_FORMAT;
   classes: string[];
@@ -56,6 +83,8 @@ export interface DataProfile {
     text_length: LengthStats;
     oov_rate: number;
   };
+  /** Absent in profiles written before monitoring existed. */
+  reference?: ReferenceProfile;
 }
 
 /** Index of the bin `x` falls into. */
@@ -164,6 +193,12 @@ export function buildProfile(input: ProfileInput): DataProfile {
     confidences.push(best);
   }
   const evalSample = sample(input.evalTexts, sampleSize, input.seed);
+  const reference: ReferenceProfile = {
+    token_df: tokenDfReference(model, df, trainSample.length),
+    text_lengths: sample(input.trainTexts, REFERENCE_LENGTH_SAMPLE, input.seed)
+      .map((t) => t.length)
+      .sort((a, b) => a - b),
+  };
   return {
     format: PROFILE_FORMAT,
     classes: [...model.classes],
@@ -188,5 +223,54 @@ export function buildProfile(input: ProfileInput): DataProfile {
       text_length: lengthStats(input.evalTexts),
       oov_rate: oovRate(model, evalSample),
     },
+    reference,
+  };
+}
+
+/**
+ * Training document frequencies over the vocabulary. With idf they are exact:
+ * idf = ln((1+n)/(1+df)) + 1 (smooth) or ln(n/df) + 1, inverted and rounded.
+ * Otherwise (no idf, or feature hashing) the sample's counts stand in.
+ */
+export function tokenDfReference(
+  model: EngineModel,
+  sampleDf: ReadonlyMap<string, number>,
+  sampled: number,
+  topN = REFERENCE_TOP_FEATURES,
+): ReferenceProfile['token_df'] {
+  const vocab = model.vocabulary();
+  const idf = vocab === null ? null : model.idf();
+  const byDf = (a: [string, number], b: [string, number]) =>
+    b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+  if (idf !== null && vocab !== null) {
+    const n = model.facts.n_documents;
+    const smooth = model.config.smooth_idf;
+    const all: Array<[string, number]> = [];
+    let total = 0;
+    for (let i = 0; i < idf.length; i++) {
+      const e = Math.exp((idf[i] as number) - 1);
+      const d = Math.max(0, Math.round(smooth ? (1 + n) / e - 1 : n / e));
+      total += d;
+      all.push([vocab[i] as string, d]);
+    }
+    const top = all.sort(byDf).slice(0, topN);
+    return {
+      source: 'idf',
+      documents: n,
+      total,
+      features: top.map((x) => x[0]),
+      df: top.map((x) => x[1]),
+    };
+  }
+  const known = vocab === null ? null : new Set(vocab);
+  const entries = [...sampleDf.entries()].filter((x) => known === null || known.has(x[0]));
+  const total = entries.reduce((a, x) => a + x[1], 0);
+  const top = entries.sort(byDf).slice(0, topN);
+  return {
+    source: 'sample',
+    documents: sampled,
+    total,
+    features: top.map((x) => x[0]),
+    df: top.map((x) => x[1]),
   };
 }
