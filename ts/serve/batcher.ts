@@ -81,7 +81,13 @@ export class MicroBatcher {
       this.asyncInFlight < this.opts.maxAsyncInFlight
     ) {
       this.asyncInFlight++;
-      this.model.predictBatchAsync(texts).then(
+      let scored: Promise<BatchPrediction>;
+      try {
+        scored = this.model.predictBatchAsync(texts);
+      } catch (e) {
+        scored = Promise.reject(e); // a backend that throws before its promise exists
+      }
+      scored.then(
         (out) => {
           this.asyncInFlight--;
           deliver(cbs, out);

@@ -3,12 +3,15 @@
  * @module
  */
 import type { FastifyBaseLogger } from 'fastify';
+import type { Engine } from '../engine/index.js';
 import type { Auth } from './auth.js';
 import type { ServeMetrics } from './metrics.js';
 import type { ModelCatalog } from './model-catalog.js';
 import type { ResolvedServeOptions } from './options.js';
 import type { PredictContext } from './predict.js';
 import type { PredictionIds } from './prediction-id.js';
+import type { RolloutTracker } from './rollout-tracker.js';
+import type { StoreWriter } from './store-writer.js';
 import type { ModelWatcher } from './watcher.js';
 
 export interface ServerState {
@@ -21,6 +24,10 @@ export interface ServerContext {
   options: ResolvedServeOptions;
   catalog: ModelCatalog;
   watcher: ModelWatcher;
+  rollouts: RolloutTracker;
+  /** Writable store connection, opened on first use (admin deployment routes, rollout counters). */
+  writer: StoreWriter;
+  engine: Engine;
   metrics: ServeMetrics;
   auth: Auth;
   ids: PredictionIds;

@@ -102,7 +102,15 @@ export class LoadedModel {
     return this.active;
   }
 
-  private release(): void {
+  /**
+   * Keep the engine model alive for work queued off the hot path (shadow and
+   * comparison scoring): a retired version is disposed only after `release()`.
+   */
+  hold(): void {
+    this.active++;
+  }
+
+  release(): void {
     this.active--;
     if (this.retired) this.maybeDispose();
   }

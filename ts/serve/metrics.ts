@@ -44,6 +44,13 @@ export class ServeMetrics {
   private readonly pollErrors: client.Counter<string>;
   readonly wsConnections: client.Gauge<string>;
   private readonly wsDisconnects: client.Counter<string>;
+  private readonly rolloutRequests: (...v: string[]) => CounterChild;
+  private readonly rolloutComparisons: (...v: string[]) => CounterChild;
+  private readonly rolloutDisagreements: (...v: string[]) => CounterChild;
+  private readonly rolloutDrops: (...v: string[]) => CounterChild;
+  private readonly rolloutAborts: client.Counter<string>;
+  private readonly rolloutInfo: client.Gauge<string>;
+  private readonly rolloutFlushErrors: client.Counter<string>;
   private readonly infoLabels = new Map<string, Record<string, string>>();
 
   constructor(defaults: Record<string, string> = {}) {
@@ -147,6 +154,56 @@ export class ServeMetrics {
       labelNames: ['reason'],
       registers,
     });
+    const rollout = ['model', 'env', 'kind'];
+    this.rolloutRequests = cached(
+      new client.Counter({
+        name: 'sentio_rollout_requests_total',
+        help: 'Requests of an active canary/shadow, by arm (stable, candidate) and the version that scored them',
+        labelNames: [...rollout, 'arm', 'version'],
+        registers,
+      }),
+    );
+    this.rolloutComparisons = cached(
+      new client.Counter({
+        name: 'sentio_rollout_comparisons_total',
+        help: 'Texts scored by both the stable and the candidate version (off the hot path)',
+        labelNames: rollout,
+        registers,
+      }),
+    );
+    this.rolloutDisagreements = cached(
+      new client.Counter({
+        name: 'sentio_rollout_disagreements_total',
+        help: 'Compared texts the candidate labelled differently from the stable version',
+        labelNames: rollout,
+        registers,
+      }),
+    );
+    this.rolloutDrops = cached(
+      new client.Counter({
+        name: 'sentio_rollout_dropped_total',
+        help: 'Texts not compared because the off-path queue was full (answers are never delayed)',
+        labelNames: rollout,
+        registers,
+      }),
+    );
+    this.rolloutAborts = new client.Counter({
+      name: 'sentio_rollout_aborts_total',
+      help: 'Rollouts this server aborted automatically, by the threshold that tripped',
+      labelNames: [...rollout, 'metric'],
+      registers,
+    });
+    this.rolloutInfo = new client.Gauge({
+      name: 'sentio_rollout_info',
+      help: 'Active rollouts this server follows (value 1): candidate version and traffic share',
+      labelNames: [...rollout, 'rollout', 'version', 'percent'],
+      registers,
+    });
+    this.rolloutFlushErrors = new client.Counter({
+      name: 'sentio_rollout_flush_errors_total',
+      help: 'Failed writes of rollout counters or aborts to the registry (retried)',
+      registers,
+    });
   }
 
   http(method: string, route: string, status: number, seconds: number): void {
@@ -198,6 +255,43 @@ export class ServeMetrics {
 
   disconnected(reason: string): void {
     this.wsDisconnects.inc({ reason });
+  }
+
+  rolloutRequest(model: string, env: string, kind: string, arm: string, version: number): void {
+    this.rolloutRequests(model, env, kind, arm, String(version)).inc();
+  }
+
+  rolloutCompared(model: string, env: string, kind: string, n: number, disagreed: number): void {
+    this.rolloutComparisons(model, env, kind).inc(n);
+    if (disagreed > 0) this.rolloutDisagreements(model, env, kind).inc(disagreed);
+  }
+
+  rolloutDropped(model: string, env: string, kind: string, n: number): void {
+    this.rolloutDrops(model, env, kind).inc(n);
+  }
+
+  rolloutAborted(model: string, env: string, kind: string, metric: string): void {
+    this.rolloutAborts.inc({ model, env, kind, metric });
+  }
+
+  rolloutActive(
+    r: { id: number; model: string; env: string; kind: string; version: number; percent: number },
+    on: boolean,
+  ): void {
+    const labels = {
+      model: r.model,
+      env: r.env,
+      kind: r.kind,
+      rollout: String(r.id),
+      version: String(r.version),
+      percent: String(r.percent),
+    };
+    if (on) this.rolloutInfo.set(labels, 1);
+    else this.rolloutInfo.remove(labels);
+  }
+
+  rolloutFlushFailed(): void {
+    this.rolloutFlushErrors.inc();
   }
 
   text(): Promise<string> {

@@ -3,15 +3,35 @@
  * request: an explicit `version` must be one that is loaded now, an `alias`
  * must be served, and with neither the model's first configured reference
  * answers. Errors name what is served so the caller can correct the request.
+ *
+ * When the chosen environment carries a canary, the request's stable key
+ * (stable-key.ts) decides the arm; a shadow mirrors a share of the keys.
+ * Requests naming a version bypass routing (they may name a candidate).
  * @module
  */
 import { SentioError } from '../errors/index.js';
 import type { LoadedModel } from './loaded-model.js';
 import type { ModelSlot } from './model-slot.js';
+import type { ActiveRollout } from './rollout.js';
+import { BUCKETS, fnv1a32, mirrorBucketOf } from './stable-key.js';
 
 export interface Selection {
   alias?: string;
   version?: number;
+}
+
+/** The pick for one request, made once, synchronously. */
+export interface Routed {
+  /** The version that answers. */
+  model: LoadedModel;
+  /** Which arm answers; null when the request named a version (not routed, not counted). */
+  arm: 'stable' | 'canary' | null;
+  /** The environment's stable version (fallback and comparison for a canary). */
+  stable: LoadedModel;
+  /** The canary this request was routed by (either arm), or null. */
+  canary: ActiveRollout | null;
+  /** The shadow mirroring this request, or null. */
+  shadow: ActiveRollout | null;
 }
 
 export class ModelCatalog {
@@ -35,6 +55,15 @@ export class ModelCatalog {
 
   /** The loaded version that answers this request, synchronously (no await between pick and use). */
   select(name: string, sel: Selection): LoadedModel {
+    return this.route(name, sel, null).model;
+  }
+
+  /**
+   * Pick the version (and arm) answering this request. `key`: the stable
+   * routing key (header/field, else the request's first text); only hashed
+   * when the environment carries a rollout.
+   */
+  route(name: string, sel: Selection, key: string | null): Routed {
     const slots = this.byName.get(name);
     if (slots === undefined) {
       throw new SentioError(
@@ -54,14 +83,17 @@ export class ModelCatalog {
         );
       }
       const cur = this.loadedOf(slot);
-      if (sel.version !== undefined && cur.version !== sel.version) {
+      if (sel.version !== undefined) {
+        if (cur.version === sel.version) return pinned(cur);
+        const cand = candidateAt(slot, sel.version);
+        if (cand !== null) return pinned(cand);
         throw new SentioError(
           'SERVE_VERSION_MISMATCH',
           `alias "${sel.alias}" of model "${name}" is at version ${cur.version}, not ${sel.version}`,
           { model: name, alias: sel.alias, version: cur.version },
         );
       }
-      return cur;
+      return routeIn(slot, cur, key);
     }
     if (sel.version !== undefined) {
       // Prefer a slot pinned to that version, then any slot currently at it.
@@ -69,11 +101,12 @@ export class ModelCatalog {
       for (const s of slots) {
         const cur = s.current;
         if (cur !== null && cur.version === sel.version) {
-          if (s.selector.kind === 'version') return cur;
+          if (s.selector.kind === 'version') return pinned(cur);
           found ??= cur;
         }
       }
-      if (found !== null) return found;
+      for (const s of slots) found ??= candidateAt(s, sel.version);
+      if (found !== null) return pinned(found);
       const loaded = [
         ...new Set(slots.map((s) => s.current?.version).filter((v) => v !== undefined)),
       ];
@@ -83,7 +116,8 @@ export class ModelCatalog {
         { model: name, version: sel.version },
       );
     }
-    return this.loadedOf(slots[0] as ModelSlot);
+    const first = slots[0] as ModelSlot;
+    return routeIn(first, this.loadedOf(first), key);
   }
 
   private loadedOf(slot: ModelSlot): LoadedModel {
@@ -101,15 +135,49 @@ export class ModelCatalog {
     return this.slots.every((s) => s.current !== null);
   }
 
-  /** Whether any slot still serves this object (a shared version is retired only when none does). */
+  /** Whether any slot still serves this object, as stable or candidate (retired only when none does). */
   inUse(m: LoadedModel): boolean {
-    return this.slots.some((s) => s.current === m);
+    return this.slots.some(
+      (s) => s.current === m || s.canary?.candidate === m || s.shadow?.candidate === m,
+    );
   }
 
+  /** A loaded copy of this version (stable or candidate), to share instead of loading it again. */
   findLoaded(model: string, version: number): LoadedModel | null {
-    for (const s of this.byName.get(model) ?? []) {
+    const slots = this.byName.get(model) ?? [];
+    for (const s of slots) {
       if (s.current !== null && s.current.version === version) return s.current;
+    }
+    for (const s of slots) {
+      const c = candidateAt(s, version);
+      if (c !== null) return c;
     }
     return null;
   }
+}
+
+function pinned(m: LoadedModel): Routed {
+  return { model: m, arm: null, stable: m, canary: null, shadow: null };
+}
+
+function candidateAt(slot: ModelSlot, version: number): LoadedModel | null {
+  if (slot.canary !== null && slot.canary.version === version) return slot.canary.candidate;
+  if (slot.shadow !== null && slot.shadow.version === version) return slot.shadow.candidate;
+  return null;
+}
+
+/** Stable unless the key's bucket falls in the canary's share; shadows mirror their share. */
+function routeIn(slot: ModelSlot, cur: LoadedModel, key: string | null): Routed {
+  const canary = slot.canary;
+  const shadow = slot.shadow;
+  if (canary === null && shadow === null) {
+    return { model: cur, arm: 'stable', stable: cur, canary: null, shadow: null };
+  }
+  const h = fnv1a32(key ?? '');
+  if (canary !== null && h % BUCKETS < canary.buckets) {
+    // A shadow compares with the stable answer: requests the canary takes are not mirrored.
+    return { model: canary.candidate, arm: 'canary', stable: cur, canary, shadow: null };
+  }
+  const mirrored = shadow !== null && mirrorBucketOf(h) < shadow.buckets ? shadow : null;
+  return { model: cur, arm: 'stable', stable: cur, canary, shadow: mirrored };
 }

@@ -3,10 +3,15 @@
  * version currently answering for it. The hot swap is one assignment of
  * `current`: a request reads it once, synchronously, so it sees either the
  * old or the new version, never a mix, and never waits for a load.
+ *
+ * An environment slot (`NAME@production`) may also carry a canary and/or a
+ * shadow candidate (attached by the rollout tracker once loaded); requests
+ * read those in the same synchronous pick.
  * @module
  */
-import { parseRef } from '../registry/index.js';
+import { parseRef, type RolloutKind } from '../registry/index.js';
 import type { LoadedModel } from './loaded-model.js';
+import type { ActiveRollout } from './rollout.js';
 
 export type Selector =
   | { kind: 'alias'; alias: string }
@@ -34,6 +39,10 @@ export class ModelSlot {
   /** Version → when it may be tried again, and the delay after that. */
   readonly failed = new Map<number, { retryAt: number; delayMs: number }>();
   swaps = 0;
+  /** Active canary on this environment (its candidate is loaded), or null. */
+  canary: ActiveRollout | null = null;
+  /** Active shadow on this environment, or null. */
+  shadow: ActiveRollout | null = null;
 
   constructor(readonly ref: string) {
     const r = parseRef(ref);
@@ -71,6 +80,20 @@ export class ModelSlot {
       case 'alias':
         return model.aliases[this.selector.alias] ?? null;
     }
+  }
+
+  /** Environment slots (an alias other than latest) can carry rollouts. */
+  get env(): string | null {
+    return this.selector.kind === 'alias' ? this.selector.alias : null;
+  }
+
+  rollout(kind: RolloutKind): ActiveRollout | null {
+    return kind === 'canary' ? this.canary : this.shadow;
+  }
+
+  setRollout(kind: RolloutKind, r: ActiveRollout | null): void {
+    if (kind === 'canary') this.canary = r;
+    else this.shadow = r;
   }
 
   /** Switch atomically; returns the version replaced. */
@@ -115,6 +138,9 @@ export class ModelSlot {
       loading: this.loading,
       swaps: this.swaps,
       lastFailure: this.lastFailure,
+      ...(this.env !== null
+        ? { canary: this.canary?.describe() ?? null, shadow: this.shadow?.describe() ?? null }
+        : {}),
     };
   }
 }

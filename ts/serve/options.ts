@@ -108,6 +108,8 @@ export interface ServeOptions {
   pollIntervalMs?: number;
   /** First retry delay after a version failed to load, ms (doubles up to 5 min). */
   failedRetryMs?: number;
+  /** How often rollout counters are written and checked against their thresholds, ms (default 1000). */
+  rolloutFlushMs?: number;
   /** Graceful shutdown on SIGTERM/SIGINT (default false; the CLI turns it on). */
   handleSignals?: boolean;
   /** Use these instead of opening/loading them (tests, the demo). Not closed by the server. */
@@ -129,6 +131,7 @@ export interface ResolvedServeOptions {
   log: Required<Omit<LogOptions, 'stream'>> & { stream?: NodeJS.WritableStream };
   pollIntervalMs: number;
   failedRetryMs: number;
+  rolloutFlushMs: number;
   handleSignals: boolean;
   workerId: number | null;
 }

@@ -16,11 +16,14 @@ export interface SinglePredictResponse extends TextPrediction {
   id: string;
   model: string;
   version: number;
+  /** Routed requests (no explicit version): the arm that answered. */
+  arm?: 'stable' | 'canary';
 }
 
 export interface BatchPredictResponse {
   model: string;
   version: number;
+  arm?: 'stable' | 'canary';
   predictions: Array<TextPrediction & { id: string }>;
 }
 

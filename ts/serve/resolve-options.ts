@@ -111,6 +111,7 @@ export function resolveServeOptions(opts: ServeOptions): ResolvedServeOptions {
     },
     pollIntervalMs,
     failedRetryMs: positiveInt('failedRetryMs', opts.failedRetryMs ?? 5_000),
+    rolloutFlushMs: positiveInt('rolloutFlushMs', opts.rolloutFlushMs ?? 1_000),
     handleSignals: opts.handleSignals ?? false,
     workerId: opts.workerId ?? null,
   };

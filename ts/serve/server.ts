@@ -4,6 +4,7 @@
  * Resolves once the server answers; `close()` shuts it down gracefully.
  * @module
  */
+import os from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { type Engine, loadEngine } from '../engine/index.js';
 import { hasCode, SentioError } from '../errors/index.js';
@@ -15,10 +16,12 @@ import { createFastify, installRoutes } from './http/app.js';
 import { ServeMetrics } from './metrics.js';
 import { ModelCatalog } from './model-catalog.js';
 import { ModelSlot } from './model-slot.js';
+import { DEFAULT_OFF_PATH_LIMITS } from './off-path.js';
 import type { ServeOptions } from './options.js';
 import { PredictionIds } from './prediction-id.js';
 import { resolveServeOptions } from './resolve-options.js';
 import { gracefulClose } from './shutdown.js';
+import { StoreWriter } from './store-writer.js';
 import { ModelWatcher } from './watcher.js';
 import { WsEndpoint } from './ws/ws-server.js';
 
@@ -32,6 +35,10 @@ export interface RunningServer {
   models(): Array<Record<string, unknown>>;
   /** Check the registry now (as POST /v1/admin/reload). */
   reload(): Promise<void>;
+  /** This server's id in rollout stats rows and abort records. */
+  readonly instance: string;
+  /** Wait for queued rollout comparisons, then write every rollout's counters now. */
+  flushRollouts(): Promise<void>;
   /** Graceful shutdown; idempotent. */
   close(): Promise<void>;
   /** Settles when the server has stopped (by close() or a signal). */
@@ -50,6 +57,15 @@ export async function defaultRefs(registry: Registry): Promise<string[]> {
     );
   }
   return refs;
+}
+
+let serversInProcess = 0;
+
+/** This server's id in rollout stats and abort records: host:pid (then #2, #3… in one process). */
+function instanceId(): string {
+  serversInProcess++;
+  const base = `${os.hostname()}:${process.pid}`;
+  return serversInProcess === 1 ? base : `${base}#${serversInProcess}`;
 }
 
 function formatUrl(host: string, port: number): string {
@@ -72,6 +88,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const apiKeys = opts.apiKeyFile !== null ? loadKeyFile(opts.apiKeyFile) : null;
   const ownsRegistry = options.registry === undefined;
   const registry = options.registry ?? (await openRegistry(opts.store, { readonly: true }));
+  const writer = new StoreWriter(opts.store, options.registry ?? null);
   let app: FastifyInstance | null = null;
   let watcher: ModelWatcher | null = null;
   try {
@@ -99,11 +116,20 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       batching,
       pollIntervalMs: opts.pollIntervalMs,
       failedRetryMs: opts.failedRetryMs,
+      rollouts: {
+        writer,
+        instance: instanceId(),
+        flushIntervalMs: opts.rolloutFlushMs,
+        offPath: DEFAULT_OFF_PATH_LIMITS,
+      },
     });
     const ctx: ServerContext = {
       options: opts,
       catalog,
       watcher,
+      rollouts: watcher.rollouts,
+      writer,
+      engine,
       metrics,
       auth: new Auth(apiKeys, opts.adminToken),
       ids,
@@ -144,9 +170,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       app,
       ws,
       watcher,
+      rollouts: watcher.rollouts,
       state: ctx.state,
       timeoutMs: opts.limits.shutdownTimeoutMs,
-      closeRegistry: ownsRegistry ? () => registry.close() : async () => {},
+      closeRegistry: async () => {
+        await writer.close();
+        if (ownsRegistry) await registry.close();
+      },
       handleSignals: opts.handleSignals,
     });
     const instance = app;
@@ -157,12 +187,19 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       app: instance,
       models: () => catalog.slots.map((s) => s.describe()),
       reload: () => ctx.watcher.reload(),
+      instance: ctx.rollouts.instance,
+      flushRollouts: async () => {
+        await ctx.rollouts.settle();
+        await ctx.rollouts.flushNow();
+      },
       close: running.close,
       closed: running.closed,
     };
   } catch (e) {
     await watcher?.stop().catch(() => {});
+    await watcher?.rollouts.stop().catch(() => {});
     await app?.close().catch(() => {});
+    await writer.close().catch(() => {});
     if (ownsRegistry) await registry.close().catch(() => {});
     throw e;
   }

@@ -4,11 +4,14 @@
  * finish (idle keep-alive connections are closed, busy ones get
  * `Connection: close`), WebSocket clients get their pending answers and then
  * a 1001 close with the reason; all within `timeoutMs`, after which whatever
- * is left is cut. Then the watcher stops and the store is closed.
+ * is left is cut. Then the watcher stops, the rollout counters are written
+ * one last time (after the drain, so they include the last answers), and
+ * the store is closed.
  * @module
  */
 import type { FastifyInstance } from 'fastify';
 import type { ServerState } from './context.js';
+import type { RolloutTracker } from './rollout-tracker.js';
 import type { ModelWatcher } from './watcher.js';
 import type { WsEndpoint } from './ws/ws-server.js';
 
@@ -16,6 +19,7 @@ export interface ShutdownParts {
   app: FastifyInstance;
   ws: WsEndpoint;
   watcher: ModelWatcher;
+  rollouts: RolloutTracker;
   state: ServerState;
   timeoutMs: number;
   closeRegistry: () => Promise<void>;
@@ -60,6 +64,7 @@ export function gracefulClose(p: ShutdownParts): {
         clearInterval(idle);
       }
       await watcherStopped;
+      await p.rollouts.stop().catch(() => {});
       await p.closeRegistry().catch(() => {});
       p.app.log.info({ event: 'shutdown_complete', ms: Date.now() - t0 }, 'server stopped');
       if (p.handleSignals) {

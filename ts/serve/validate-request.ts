@@ -20,6 +20,8 @@ export interface PredictRequest {
 }
 
 export const DEFAULT_EXPLAIN_FEATURES = 10;
+/** Longest canary routing key (header or WebSocket `key`). */
+export const MAX_ROUTING_KEY_CHARS = 1024;
 const PREDICT_FIELDS = new Set(['text', 'texts', 'explain', 'alias', 'version']);
 
 function invalid(message: string, field?: string): SentioError {
@@ -58,6 +60,17 @@ function checkExplain(v: unknown, limits: ServeLimits): number {
     throw invalid(
       `explain must be true or a whole number of features from 0 to ${limits.maxExplainFeatures}, got ${typeof v === 'number' ? v : typeName(v)}`,
       'explain',
+    );
+  }
+  return v;
+}
+
+/** A canary routing key: a non-empty string of at most MAX_ROUTING_KEY_CHARS. */
+export function checkRoutingKey(v: unknown, what: string): string {
+  if (typeof v !== 'string' || v.length === 0 || v.length > MAX_ROUTING_KEY_CHARS) {
+    throw invalid(
+      `${what} must be a non-empty string of at most ${MAX_ROUTING_KEY_CHARS} characters, got ${typeof v === 'string' ? `${v.length} characters` : typeName(v)}`,
+      'key',
     );
   }
   return v;

@@ -13,20 +13,33 @@
  * the old one stays, the failure goes to the log, /readyz and /metrics, and
  * the same version is retried later with a doubling delay (a transient read
  * error heals; a broken artifact does not cost more than a retry per 5 min).
+ *
+ * Rollouts: the same poll reads the active canaries and shadows and hands
+ * them to the rollout tracker (rollout-tracker.ts), which loads candidates
+ * through this watcher's loader and attaches them to their environment.
+ *
+ * Cost: each poll first asks the registry for its change token (SQLite:
+ * one pragma); models and rollouts are re-read only when it changed, plus a
+ * full re-read every 5 s as a safety net.
  * @module
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Engine } from '../engine/index.js';
 import { hasCode } from '../errors/index.js';
-import type { ModelRecord, Registry } from '../registry/index.js';
+import type { ModelRecord, Registry, RolloutRecord } from '../registry/index.js';
 import type { BatcherOptions } from './batcher.js';
 import { loadVersion } from './load-version.js';
 import type { LoadedModel } from './loaded-model.js';
 import type { ServeMetrics } from './metrics.js';
 import type { ModelCatalog } from './model-catalog.js';
 import type { ModelSlot } from './model-slot.js';
+import type { OffPathLimits } from './off-path.js';
+import { RolloutTracker } from './rollout-tracker.js';
+import type { StoreWriter } from './store-writer.js';
 
 const MAX_RETRY_MS = 5 * 60_000;
+/** Re-read everything this often even when the change token did not move. */
+const FULL_READ_MS = 5_000;
 
 export interface WatcherDeps {
   registry: Registry;
@@ -37,6 +50,13 @@ export interface WatcherDeps {
   batching: (model: string) => BatcherOptions;
   pollIntervalMs: number;
   failedRetryMs: number;
+  /** Rollouts: where counters and aborts are written, as whom, how often. */
+  rollouts: {
+    writer: StoreWriter;
+    instance: string;
+    flushIntervalMs: number;
+    offPath: OffPathLimits;
+  };
 }
 
 export class ModelWatcher {
@@ -46,10 +66,28 @@ export class ModelWatcher {
   /** Loads in progress, by `model@version`, shared by slots that want the same version. */
   private readonly loads = new Map<string, Promise<LoadedModel>>();
   private lastPollError: { message: string; at: number } | null = null;
+  private lastToken: string | null = null;
+  private lastFullRead = 0;
+  /** Canaries and shadows on the served environments. */
+  readonly rollouts: RolloutTracker;
 
-  constructor(private readonly d: WatcherDeps) {}
+  constructor(private readonly d: WatcherDeps) {
+    this.rollouts = new RolloutTracker({
+      ...d.rollouts,
+      catalog: d.catalog,
+      metrics: d.metrics,
+      log: d.log,
+      failedRetryMs: d.failedRetryMs,
+      load: (model, version) => this.load(model, version),
+      retire: (m) => this.retireIfUnused(m),
+    });
+  }
 
-  /** Load every slot's current target; throws on the first failure (start-up is fail-fast). */
+  /**
+   * Load every slot's current target; throws on the first failure (start-up
+   * is fail-fast). Active rollouts are attached too (a candidate that fails
+   * to load is logged and retried; it does not stop the server).
+   */
   async initialLoad(): Promise<void> {
     await Promise.all(
       this.d.catalog.slots.map(async (slot) => {
@@ -59,10 +97,16 @@ export class ModelWatcher {
         this.install(slot, await this.load(slot.model, rec.version));
       }),
     );
+    if (this.d.catalog.slots.some((s) => s.env !== null)) {
+      this.rollouts.reconcile(await this.d.registry.activeRollouts(), true);
+      await Promise.allSettled([...this.loads.values()]);
+      await new Promise((r) => setImmediate(r));
+    }
   }
 
   start(): void {
     if (this.stopped || this.timer !== null) return;
+    this.rollouts.start();
     const tick = () => {
       this.timer = null;
       if (this.stopped) return;
@@ -85,6 +129,7 @@ export class ModelWatcher {
     await new Promise((r) => setImmediate(r));
   }
 
+  /** Stop polling (the rollout tracker is stopped separately, after requests drained). */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer !== null) clearTimeout(this.timer);
@@ -98,19 +143,42 @@ export class ModelWatcher {
     const run = async () => {
       const moving = this.d.catalog.slots.filter((s) => s.moving);
       if (moving.length === 0) return;
+      const envs = moving.some((s) => s.env !== null);
+      let token: string | null;
+      try {
+        token = await this.d.registry.changeToken();
+      } catch {
+        token = null; // no token: read everything
+      }
+      const now = Date.now();
+      if (
+        !force &&
+        token !== null &&
+        token === this.lastToken &&
+        now - this.lastFullRead < FULL_READ_MS
+      ) {
+        return;
+      }
       let models: Map<string, ModelRecord>;
+      let rollouts: RolloutRecord[] | null = null;
       try {
         models = await this.readModels(moving);
+        if (envs) rollouts = await this.d.registry.activeRollouts();
       } catch (e) {
         this.pollFailed(e);
         return;
       }
+      // The token read before the reads: a commit during them is seen by the next poll.
+      this.lastToken = token;
+      this.lastFullRead = now;
       for (const slot of moving) {
         const rec = models.get(slot.model);
         if (rec === undefined) continue;
         slot.target = slot.targetFrom(rec);
         this.reconcile(slot, force);
       }
+      // After the slots: a promoted candidate is installed as stable before its rollout detaches.
+      if (rollouts !== null) this.rollouts.reconcile(rollouts, force);
     };
     const prev = this.polling ?? Promise.resolve();
     const p = prev.catch(() => {}).then(run);
@@ -232,8 +300,15 @@ export class ModelWatcher {
     }
   }
 
+  /**
+   * Dispose a version nothing uses. Deferred one turn: a load shared by a
+   * slot and a rollout settles into both callbacks, and the one that no
+   * longer wants it must not dispose what the other is about to install.
+   */
   private retireIfUnused(m: LoadedModel): void {
-    if (!this.d.catalog.inUse(m)) m.retire();
+    setImmediate(() => {
+      if (!this.d.catalog.inUse(m)) m.retire();
+    });
   }
 
   private loadFailed(slot: ModelSlot, version: number, e: unknown): void {

@@ -20,10 +20,12 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
 import { SentioError } from '../../errors/index.js';
 import type { ServerContext } from '../context.js';
-import { type PredictResponse, predict } from '../predict.js';
-import { typeName, validatePredictRequest } from '../validate-request.js';
+import type { Routed } from '../model-catalog.js';
+import type { PredictResponse } from '../predict.js';
+import { predictRouted } from '../routed-predict.js';
+import { checkRoutingKey, typeName, validatePredictRequest } from '../validate-request.js';
 
-const ENVELOPE_FIELDS: ReadonlySet<string> = new Set(['id', 'model', 'type']);
+const ENVELOPE_FIELDS: ReadonlySet<string> = new Set(['id', 'model', 'type', 'key']);
 const BACKPRESSURE_CHECK_MS = 25;
 
 export const CLOSE_GOING_AWAY = 1001;
@@ -143,11 +145,12 @@ export class WsConnection {
       );
       return;
     }
-    let loaded: ReturnType<ServerContext['catalog']['select']>;
+    let routed: Routed;
     let req: ReturnType<typeof validatePredictRequest>;
     try {
       req = validatePredictRequest(m, limits, ENVELOPE_FIELDS);
-      loaded = this.ctx.catalog.select(m.model, req);
+      const key = m.key !== undefined ? checkRoutingKey(m.key, 'key') : null;
+      routed = this.ctx.catalog.route(m.model, req, key ?? req.text ?? (req.texts?.[0] as string));
     } catch (e) {
       this.fail(id, e, t0);
       return;
@@ -157,7 +160,7 @@ export class WsConnection {
       this.pausedForInFlight = true;
       this.ws.pause();
     }
-    predict(loaded, req, this.ctx.predict, (err, res) => {
+    predictRouted(routed, req, this.ctx.predict, (err, res) => {
       this.inFlight--;
       if (err !== null) this.fail(id, err, t0);
       else this.answer(id, res as PredictResponse, t0);
@@ -174,12 +177,16 @@ export class WsConnection {
   private answer(id: ClientId, res: PredictResponse, t0: number): void {
     this.ctx.metrics.ws(true, (performance.now() - t0) / 1000);
     if ('predictions' in res) {
-      this.send({ id, model: res.model, version: res.version, predictions: res.predictions });
+      const out: Record<string, unknown> = { id, model: res.model, version: res.version };
+      if (res.arm !== undefined) out.arm = res.arm;
+      out.predictions = res.predictions;
+      this.send(out);
     } else {
       const out: Record<string, unknown> = {
         id,
         model: res.model,
         version: res.version,
+        ...(res.arm !== undefined ? { arm: res.arm } : {}),
         label: res.label,
         probabilities: res.probabilities,
         predictionId: res.id,
