@@ -72,6 +72,7 @@ export {
 } from './rollouts.js';
 export * from './stats.js';
 export {
+  checkThreshold,
   resolveThresholds,
   storedThresholds,
   THRESHOLD_KEYS,

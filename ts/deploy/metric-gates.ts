@@ -89,7 +89,7 @@ export function evaluateMetricGate(gate: MetricGate, ctx: MetricGateContext): Ga
   const rel = passed ? gate.op.replace('>=', '≥').replace('<=', '≤') : negate(gate.op);
   const bound =
     gate.relative && base !== null
-      ? `${num(required)} (${env} v${baseline?.version} ${num(base)} ${gate.value < 0 ? '-' : '+'} ${fmt(Math.abs(gate.value))})`
+      ? `${num(required)} = ${env} v${baseline?.version} ${num(base)} ${gate.value < 0 ? '-' : '+'} ${fmt(Math.abs(gate.value))}`
       : num(required);
   return result(gate, ctx, {
     passed,

@@ -176,11 +176,14 @@ describe('gate expressions', () => {
     assert.equal(rel.passed, false);
     assert.equal(rel.baseline, 0.82);
     assert.equal(rel.required, 0.81);
-    assert.match(rel.message, /macro_f1 0\.8 < required 0\.81 \(production v1 0\.82 - 0\.01\)/);
+    assert.match(
+      rel.message,
+      /macro_f1 0\.8 < required 0\.81 = production v1 0\.82 - 0\.01 \(recorded metrics of v2\)/,
+    );
 
     const loss = evaluateMetricGate(parseGate('log_loss <= prod + 0.02', 'g'), ctx);
     assert.equal(loss.passed, true);
-    assert.match(loss.message, /log_loss 0\.5 ≤ 0\.51 \(production v1 0\.49 \+ 0\.02\)/);
+    assert.match(loss.message, /log_loss 0\.5 ≤ 0\.51 = production v1 0\.49 \+ 0\.02 \(/);
   });
 
   test('missing numbers: first deployment passes relative gates, a missing metric fails unless gate data decides', () => {

@@ -81,11 +81,19 @@ export function perClassAgreement(confusion: RolloutStats['confusion']): ClassAg
     });
 }
 
-export function buildReport(rollout: RolloutRecord, rows: RolloutStatsRecord[]): RolloutReport {
+/**
+ * `stableVersion`: the environment's version, for a rollout no instance has
+ * reported on yet (the counters name the version they compared with).
+ */
+export function buildReport(
+  rollout: RolloutRecord,
+  rows: RolloutStatsRecord[],
+  stableVersion: number | null = null,
+): RolloutReport {
   const thresholds = storedThresholds(rollout.thresholds);
   const parts = rows.map((r) => asStats(r.stats)).filter((s): s is RolloutStats => s !== null);
   const merged = mergeStats(parts) ?? emptyStats(rollout.version, null);
-  const stableVersion = parts.find((p) => p.stableVersion !== null)?.stableVersion ?? null;
+  const stable = parts.find((p) => p.stableVersion !== null)?.stableVersion ?? stableVersion;
   const agreed = merged.compared - merged.disagreed;
   return {
     rollout,
@@ -97,7 +105,7 @@ export function buildReport(rollout: RolloutRecord, rows: RolloutStatsRecord[]):
       .sort((a, b) => a.instance.localeCompare(b.instance)),
     since: parts.length > 0 ? merged.since : null,
     arms: {
-      stable: armReport(merged.arms.stable, stableVersion),
+      stable: armReport(merged.arms.stable, stable),
       candidate: armReport(merged.arms.candidate, rollout.version),
     },
     agreement: {

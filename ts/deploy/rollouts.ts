@@ -156,7 +156,9 @@ export async function rolloutReport(
       { model: m.name, env: opts.env, kind },
     );
   }
-  return buildReport(r, await reg.rolloutStats(r.id));
+  // An ended rollout's stable version is what its counters say; an active one runs next to the env's.
+  const stable = r.state === 'active' ? (m.aliases[opts.env] ?? null) : null;
+  return buildReport(r, await reg.rolloutStats(r.id), stable);
 }
 
 export function canaryStart(reg: Registry, opts: RolloutStartOptions): Promise<RolloutRecord> {

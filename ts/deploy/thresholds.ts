@@ -28,11 +28,17 @@ export function checkThreshold(
   field: string,
   code: 'DEPLOY_BAD_POLICY' | 'DEPLOY_BAD_OPTION',
 ): number | null {
+  // Flags spell "no limit" as `none`, files and bodies as null.
+  const none = code === 'DEPLOY_BAD_OPTION' ? 'none' : 'null';
   const bad = (want: string) =>
-    new SentioError(code, `${field}: expected ${want}, got ${JSON.stringify(value)}`, {
-      field,
-      value,
-    });
+    new SentioError(
+      code,
+      `${field}: expected ${want.replace(/null$/, none)}, got ${JSON.stringify(value)}`,
+      {
+        field,
+        value,
+      },
+    );
   if (key === 'minRequests') {
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
       throw bad('a whole number ≥ 1');
