@@ -9,14 +9,19 @@ import { hasCode, SentioError } from '../errors/index.js';
 import { registerArtifacts } from './commands/artifacts.js';
 import { registerData } from './commands/data.js';
 import { registerDemo } from './commands/demo.js';
+import { registerDeploy } from './commands/deploy.js';
+import { registerEnv } from './commands/env.js';
 import { registerEval } from './commands/eval.js';
 import { registerExportImport } from './commands/export-import.js';
 import { registerFeedback } from './commands/feedback.js';
 import { registerGc } from './commands/gc.js';
+import { registerHistory } from './commands/history.js';
 import { registerLogs } from './commands/logs.js';
 import { registerModels } from './commands/models.js';
 import { registerMonitor } from './commands/monitor.js';
+import { registerPolicy } from './commands/policy.js';
 import { registerPredict } from './commands/predict.js';
+import { registerRollouts } from './commands/rollout.js';
 import { registerRuns } from './commands/runs.js';
 import { registerServe } from './commands/serve.js';
 import { registerTrain } from './commands/train.js';
@@ -43,6 +48,11 @@ export function buildProgram(): Command {
   registerLogs(program);
   registerFeedback(program);
   registerMonitor(program);
+  registerDeploy(program);
+  registerRollouts(program);
+  registerHistory(program);
+  registerEnv(program);
+  registerPolicy(program);
   return program;
 }
 
