@@ -92,6 +92,8 @@ export function openSqliteMonitor(file: string, opts: SqliteMonitorOptions): Sql
           );
         }
       } else {
+        // Before WAL: switching journal mode writes the header, after which auto_vacuum is fixed.
+        db.pragma('auto_vacuum = INCREMENTAL');
         db.pragma('journal_mode = WAL');
         db.pragma('synchronous = NORMAL');
         migrateMonitor(db, file);

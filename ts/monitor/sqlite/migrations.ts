@@ -6,8 +6,8 @@
  *
  * A separate file from the registry (`monitor.db` next to `registry.db`):
  * prediction logs are high-volume, pruned and vacuumed, and must never
- * contend with registry writes. Created with auto_vacuum=INCREMENTAL so
- * pruning can give pages back to the filesystem.
+ * contend with registry writes. The backend creates it with
+ * auto_vacuum=INCREMENTAL so pruning can give pages back to the filesystem.
  * @module
  */
 import type Database from 'better-sqlite3';
@@ -121,7 +121,6 @@ export function checkVersion(db: Database.Database, file: string): number {
 export function migrateMonitor(db: Database.Database, file: string): { from: number; to: number } {
   const target = MONITOR_SCHEMA_VERSION;
   if (checkVersion(db, file) === target) return { from: target, to: target };
-  if (readVersion(db, file) === 0) db.pragma('auto_vacuum = INCREMENTAL');
   const run = db.transaction(() => {
     const from = checkVersion(db, file);
     for (const step of MONITOR_MIGRATIONS) {
