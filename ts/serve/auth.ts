@@ -103,6 +103,16 @@ export class Auth {
     if (!matchesAny(cred, this.apiKeys)) throw forbidden();
   }
 
+  /**
+   * Who an admin request acts as, for the deployment history:
+   * `token:<first 12 hex of sha256(token)>` (never the token itself).
+   */
+  adminId(headers: IncomingHttpHeaders): string {
+    return `token:${digest(presentedCredential(headers) ?? '')
+      .toString('hex')
+      .slice(0, 12)}`;
+  }
+
   /** Throws 401/403 unless the request carries the admin token (403 when none is configured). */
   checkAdmin(headers: IncomingHttpHeaders): void {
     const cred = presentedCredential(headers);

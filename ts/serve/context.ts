@@ -4,6 +4,7 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Engine } from '../engine/index.js';
+import type { Registry } from '../registry/index.js';
 import type { Auth } from './auth.js';
 import type { ServeMetrics } from './metrics.js';
 import type { ModelCatalog } from './model-catalog.js';
@@ -25,6 +26,8 @@ export interface ServerContext {
   catalog: ModelCatalog;
   watcher: ModelWatcher;
   rollouts: RolloutTracker;
+  /** The store as the watcher reads it (read-only unless the caller passed its own registry). */
+  registry: Registry;
   /** Writable store connection, opened on first use (admin deployment routes, rollout counters). */
   writer: StoreWriter;
   engine: Engine;

@@ -128,6 +128,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       catalog,
       watcher,
       rollouts: watcher.rollouts,
+      registry,
       writer,
       engine,
       metrics,

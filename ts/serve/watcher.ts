@@ -121,6 +121,11 @@ export class ModelWatcher {
     this.timer.unref();
   }
 
+  /** Check now (after a change made through this server), without waiting for loads. */
+  pollNow(): Promise<void> {
+    return this.stopped ? Promise.resolve() : this.poll(false);
+  }
+
   /** Check now, retrying failed versions too, and wait for any load this starts. */
   async reload(): Promise<void> {
     await this.poll(true);

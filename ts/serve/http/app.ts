@@ -21,6 +21,7 @@ import {
 } from './error-reply.js';
 import { installJsonParser } from './json-body.js';
 import { registerAdminRoutes } from './routes-admin.js';
+import { registerDeployRoutes } from './routes-deploy.js';
 import { registerHealthRoutes } from './routes-health.js';
 import { registerMetricsRoute } from './routes-metrics.js';
 import { registerModelRoutes } from './routes-models.js';
@@ -114,5 +115,6 @@ export function installRoutes(app: FastifyInstance, ctx: ServerContext, version:
   registerHealthRoutes(app, ctx);
   registerMetricsRoute(app, ctx);
   registerAdminRoutes(app, ctx);
+  registerDeployRoutes(app, ctx);
   registerDocsRoutes(app, ctx, version);
 }

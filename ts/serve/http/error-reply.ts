@@ -50,9 +50,23 @@ export function toSentioError(err: unknown, limits?: { maxBodyBytes: number }): 
   return new SentioError('INTERNAL', 'internal server error');
 }
 
+/**
+ * Deployment errors carry their details (a refused promotion's gate
+ * results, the field a bad option names): they answer admin routes only.
+ */
+function publicDetails(e: SentioError): Record<string, unknown> | undefined {
+  return String(e.code).startsWith('DEPLOY_') ? e.details : undefined;
+}
+
 export function errorBody(e: SentioError, requestId?: string): string {
+  const details = publicDetails(e);
   return JSON.stringify({
-    error: { code: e.code, message: e.message, ...(requestId ? { requestId } : {}) },
+    error: {
+      code: e.code,
+      message: e.message,
+      ...(requestId ? { requestId } : {}),
+      ...(details !== undefined ? { details } : {}),
+    },
   });
 }
 

@@ -7,6 +7,7 @@
  */
 import { ERROR_CODES } from '../../errors/index.js';
 import type { ResolvedServeOptions } from '../options.js';
+import { deployPaths, deploySchemas, ROUTING_DESCRIPTION } from './openapi-deploy.js';
 import {
   batchResponseSchema,
   contributionSchema,
@@ -20,7 +21,9 @@ export const DOCS_PATH = '/docs';
 
 export function serveErrorCodes(): Array<{ code: string; status: number }> {
   return Object.entries(ERROR_CODES)
-    .filter(([code]) => code.startsWith('SERVE_') || code === 'INTERNAL')
+    .filter(
+      ([code]) => code.startsWith('SERVE_') || code.startsWith('DEPLOY_') || code === 'INTERNAL',
+    )
     .map(([code, v]) => ({ code, status: v.http }));
 }
 
@@ -30,8 +33,9 @@ const errorResponse = (description: string) => ({
 });
 
 const WS_DESCRIPTION = `WebSocket endpoint (upgrade a GET to /v1/ws). Send JSON text messages
-\`{"id": 1, "model": "NAME", "text": "..."}\` (or \`"texts": [...]\`, with optional \`explain\`, \`alias\`, \`version\`);
-answers are \`{"id": 1, "model", "version", "label", "probabilities", "predictionId"}\` (batches: \`"predictions": [...]\`)
+\`{"id": 1, "model": "NAME", "text": "..."}\` (or \`"texts": [...]\`, with optional \`explain\`, \`alias\`, \`version\`,
+and \`key\`: the canary routing key, as the REST \`X-Sentio-Key\` header);
+answers are \`{"id": 1, "model", "version", "arm", "label", "probabilities", "predictionId"}\` (batches: \`"predictions": [...]\`)
 or \`{"id": 1, "error": {"code", "message"}}\`. Many requests may be in flight per connection; answers come as
 they are ready, matched by \`id\` (a string of at most 128 characters or a number). \`{"type": "ping", "id"}\` is
 answered by \`{"type": "pong", "id"}\`. The server pings every 30 s and drops peers that do not pong. A client that
@@ -80,16 +84,26 @@ export function buildOpenApi(
         Contribution: contributionSchema,
         ServedReference: slotSchema,
         Error: errorSchema,
+        ...deploySchemas,
       },
     },
     paths: {
       '/v1/models/{name}/predict': {
         post: {
           summary: 'Classify one text or a batch of texts',
-          description:
-            'Without `alias` or `version` the model’s first served reference answers. Each answer names the exact version that produced it (also in the `X-Sentio-Model-Version` header).',
+          description: `Without \`alias\` or \`version\` the model’s first served reference answers. Each answer names the exact version that produced it (also in the \`X-Sentio-Model-Version\` header). ${ROUTING_DESCRIPTION}`,
           security: apiSecurity,
-          parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
+          parameters: [
+            { name: 'name', in: 'path', required: true, schema: { type: 'string' } },
+            {
+              name: 'X-Sentio-Key',
+              in: 'header',
+              required: false,
+              schema: { type: 'string', minLength: 1, maxLength: 1024 },
+              description:
+                'Canary routing key (e.g. a user id): the same key always gets the same arm.',
+            },
+          ],
           requestBody: { required: true, content: json('#/components/schemas/PredictRequest') },
           responses: {
             200: {
@@ -156,6 +170,7 @@ export function buildOpenApi(
           },
         },
       },
+      ...deployPaths(),
       '/healthz': { get: { summary: 'Liveness', responses: { 200: { description: 'Alive' } } } },
       '/readyz': {
         get: {

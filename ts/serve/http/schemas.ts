@@ -81,6 +81,12 @@ export const singleResponseSchema = {
   properties: {
     model: { type: 'string' },
     version: { type: 'integer', description: 'The exact version that produced this answer.' },
+    arm: {
+      type: 'string',
+      enum: ['stable', 'canary'],
+      description:
+        'Which arm answered when the environment carries a canary (always present unless the request named a version).',
+    },
     ...textPrediction,
   },
 } as const;
@@ -91,6 +97,12 @@ export const batchResponseSchema = {
   properties: {
     model: { type: 'string' },
     version: { type: 'integer', description: 'The exact version that produced every answer.' },
+    arm: {
+      type: 'string',
+      enum: ['stable', 'canary'],
+      description:
+        'Which arm answered when the environment carries a canary (always present unless the request named a version).',
+    },
     predictions: {
       type: 'array',
       items: {
