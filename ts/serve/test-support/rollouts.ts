@@ -194,3 +194,47 @@ export async function askAll(
   await Promise.all(Array.from({ length: window }, worker));
   return out;
 }
+
+/** Register model-file bytes with recorded metrics (what metric gates read). */
+export async function registerWithMetrics(
+  reg: Registry,
+  model: string,
+  bytes: Uint8Array,
+  metrics: Record<string, number>,
+): Promise<number> {
+  const sha = await reg.artifacts.put(bytes, { kind: 'model' });
+  const { version } = await reg.registerVersion({
+    model,
+    modelSha256: sha,
+    artifacts: { model: sha },
+    metrics,
+    config: {},
+  });
+  return version.version;
+}
+
+/** An admin REST call: method, path, body, token (none: no Authorization header). */
+export async function adminCall(
+  url: string,
+  method: 'GET' | 'POST',
+  path: string,
+  token: string | null,
+  body?: unknown,
+): Promise<{ status: number; body: Json }> {
+  const headers: Record<string, string> = {};
+  if (token !== null) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(`${url}${path}`, {
+    method,
+    headers,
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // keep the text
+  }
+  return { status: res.status, body: parsed };
+}
