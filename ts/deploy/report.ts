@@ -41,6 +41,7 @@ export function armReport(arm: ArmStats, version: number | null): ArmReport {
     p95Ms: bound(arm, 0.95),
     p99Ms: bound(arm, 0.99),
     accuracy: null,
+    labelled: 0,
   };
 }
 

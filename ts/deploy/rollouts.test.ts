@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { SentioError } from '../errors/index.js';
+import { openMonitorStore, type PredictionRow } from '../monitor/index.js';
 import {
   canaryPromote,
   canaryStart,
@@ -167,6 +168,76 @@ describe('canary', () => {
     assert.equal((moved.move.details as { action: string }).action, 'canary_promote');
     assert.equal((await s.reg.getRollout(r.id)).state, 'promoted');
     assert.equal((await s.reg.getModel('m')).aliases.production, s.v2);
+  });
+});
+
+describe('accuracy per arm', () => {
+  test('comes from feedback labels on the logged predictions of each arm during the rollout', async (t) => {
+    const s = await withProduction(t);
+    const r = await canaryStart(s.reg, { ref: `m@${s.v2}`, env: 'production', percent: 10 });
+    const before = await canaryStatus(s.reg, { model: 'm', env: 'production' });
+    assert.equal(before.accuracyNote, 'n/a (no feedback labels)', 'no monitoring store yet');
+    const mon = await openMonitorStore(s.dir);
+    t.after(() => mon.close());
+    const at = Date.parse(r.startedAt) + 1;
+    const row = (
+      id: string,
+      arm: 'stable' | 'canary',
+      version: number,
+      label: string,
+    ): PredictionRow => ({
+      id,
+      at,
+      model: 'm',
+      version,
+      env: 'production',
+      arm,
+      label,
+      confidence: 0.9,
+      probabilities: { negative: 0.1, positive: 0.9 },
+      latencyMs: 1,
+      textLength: 4,
+      text: null,
+      textSha256: null,
+      tokens: null,
+      oovTokens: null,
+    });
+    await mon.writeBatch(
+      [
+        row('s1', 'stable', s.v1, 'positive'),
+        row('s2', 'stable', s.v1, 'positive'),
+        row('s3', 'stable', s.v1, 'negative'),
+        row('s4', 'stable', s.v1, 'negative'),
+        row('c1', 'canary', s.v2, 'positive'),
+        row('c2', 'canary', s.v2, 'negative'),
+        { ...row('old', 'canary', s.v2, 'negative'), at: at - 60_000 },
+      ],
+      [],
+    );
+    await mon.recordFeedback(
+      [
+        ['s1', 'positive'],
+        ['s2', 'positive'],
+        ['s3', 'positive'],
+        ['s4', 'negative'],
+        ['c1', 'positive'],
+        ['c2', 'positive'],
+        ['old', 'negative'],
+      ].map(([predictionId, label]) => ({
+        predictionId: predictionId as string,
+        label: label as string,
+      })),
+    );
+    const rep = await canaryStatus(s.reg, { model: 'm', env: 'production' });
+    assert.equal(rep.arms.stable.accuracy, 0.75);
+    assert.equal(rep.arms.stable.labelled, 4);
+    assert.equal(
+      rep.arms.candidate.accuracy,
+      0.5,
+      'the prediction from before the canary is not counted',
+    );
+    assert.equal(rep.arms.candidate.labelled, 2);
+    assert.match(rep.accuracyNote, /from feedback labels: 4 stable, 2 candidate/);
   });
 });
 

@@ -15,6 +15,7 @@ import {
   type RolloutKind,
   type RolloutRecord,
 } from '../registry/index.js';
+import { withArmAccuracy } from './arm-accuracy.js';
 import { requireEnv } from './environments.js';
 import { gatedMove } from './gated-move.js';
 import { resolveWho } from './identity.js';
@@ -158,7 +159,7 @@ export async function rolloutReport(
   }
   // An ended rollout's stable version is what its counters say; an active one runs next to the env's.
   const stable = r.state === 'active' ? (m.aliases[opts.env] ?? null) : null;
-  return buildReport(r, await reg.rolloutStats(r.id), stable);
+  return withArmAccuracy(reg, buildReport(r, await reg.rolloutStats(r.id), stable));
 }
 
 export function canaryStart(reg: Registry, opts: RolloutStartOptions): Promise<RolloutRecord> {

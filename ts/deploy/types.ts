@@ -139,8 +139,10 @@ export interface ArmReport {
   p50Ms: LatencyBound;
   p95Ms: LatencyBound;
   p99Ms: LatencyBound;
-  /** Needs feedback labels (monitoring issue): null for now. */
+  /** On this arm's predictions that got feedback labels (null without any). */
   accuracy: number | null;
+  /** Predictions of this arm with a feedback label. */
+  labelled: number;
 }
 
 export interface ClassAgreement {

@@ -15,6 +15,7 @@ import type {
   RolloutThresholds,
   ServingAt,
 } from '../../deploy/index.js';
+import { NO_FEEDBACK } from '../../deploy/index.js';
 import type { RolloutRecord } from '../../registry/index.js';
 import { color, table } from '../output.js';
 import { truncate } from './registry-view.js';
@@ -192,7 +193,11 @@ function armRow(name: string, a: ArmReport, note: string): string[] {
     ms(a.p50Ms),
     ms(a.p95Ms),
     ms(a.p99Ms),
-    a.accuracy === null ? note : pct(a.accuracy),
+    a.accuracy === null
+      ? note === NO_FEEDBACK
+        ? note
+        : 'n/a (0 labelled)'
+      : `${pct(a.accuracy, 1)} (${a.labelled} labelled)`,
   ];
 }
 
