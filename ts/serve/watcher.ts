@@ -98,7 +98,12 @@ export class ModelWatcher {
       }),
     );
     if (this.d.catalog.slots.some((s) => s.env !== null)) {
-      this.rollouts.reconcile(await this.d.registry.activeRollouts(), true);
+      try {
+        this.rollouts.reconcile(await this.d.registry.activeRollouts(), true);
+      } catch (e) {
+        this.pollFailed(e); // the next poll tries again; rollouts never stop a start-up
+        return;
+      }
       await Promise.allSettled([...this.loads.values()]);
       await new Promise((r) => setImmediate(r));
     }

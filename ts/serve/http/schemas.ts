@@ -152,6 +152,15 @@ export const slotSchema = {
     target: { type: ['integer', 'null'], description: 'Version the registry points to.' },
     loading: { type: ['object', 'null'] },
     swaps: { type: 'integer' },
+    canary: {
+      type: ['object', 'null'],
+      description:
+        'Environments only: the canary this server routes to (id, version, percent, this instance’s counters), or null.',
+    },
+    shadow: {
+      type: ['object', 'null'],
+      description: 'Environments only: the shadow this server mirrors to, or null.',
+    },
     lastFailure: {
       type: ['object', 'null'],
       properties: {

@@ -176,17 +176,21 @@ export class WsConnection {
 
   private answer(id: ClientId, res: PredictResponse, t0: number): void {
     this.ctx.metrics.ws(true, (performance.now() - t0) / 1000);
+    // `arm` is undefined for requests naming a version: JSON leaves it out.
     if ('predictions' in res) {
-      const out: Record<string, unknown> = { id, model: res.model, version: res.version };
-      if (res.arm !== undefined) out.arm = res.arm;
-      out.predictions = res.predictions;
-      this.send(out);
+      this.send({
+        id,
+        model: res.model,
+        version: res.version,
+        arm: res.arm,
+        predictions: res.predictions,
+      });
     } else {
       const out: Record<string, unknown> = {
         id,
         model: res.model,
         version: res.version,
-        ...(res.arm !== undefined ? { arm: res.arm } : {}),
+        arm: res.arm,
         label: res.label,
         probabilities: res.probabilities,
         predictionId: res.id,
