@@ -23,4 +23,5 @@ export {
 } from './options.js';
 export { ADMIN_TOKEN_ENV, DEFAULT_HOST, DEFAULT_PORT, resolveLimits } from './resolve-options.js';
 export { defaultRefs, type RunningServer, startServer } from './server.js';
+export { BUCKETS, bucketOf, fnv1a32 } from './stable-key.js';
 export { WS_PATH } from './ws/ws-server.js';
