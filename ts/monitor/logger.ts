@@ -43,6 +43,7 @@ export const LOGGER_DEFAULTS = {
   textMode: 'hash' as TextMode,
   sampleRate: 1,
   driftSampleRate: 1,
+  driftMaxPerSecond: Number.POSITIVE_INFINITY,
   bucketMs: 5 * 60_000,
   pruneEveryMs: 10 * 60_000,
 };
@@ -71,6 +72,13 @@ export interface LoggerOptions {
   sampleRate?: number;
   /** Fraction of logged texts measured for drift (default 1). */
   driftSampleRate?: number;
+  /**
+   * At most this many texts measured for drift per second of flushing
+   * (default: no limit). Measuring costs about two predictions; under heavy
+   * traffic a cap keeps it a bounded cost while the statistics stay sampled
+   * from every second's traffic. Texts over the cap are logged unmeasured.
+   */
+  driftMaxPerSecond?: number;
   /** Width of the token-count buckets (default 5 minutes). */
   bucketMs?: number;
   retention?: RetentionOptions;
@@ -94,6 +102,8 @@ export interface LoggerCounters {
   failed: number;
   /** Events skipped by the sample rate. */
   sampledOut: number;
+  /** Logged texts measured for drift (tokens, OOV, token buckets). */
+  measured: number;
   /** Events that could not be read (not logged; never thrown). */
   invalid: number;
   /** Events waiting in the queue now. */
@@ -133,6 +143,7 @@ export class PredictionLogger {
     dropped: 0,
     failed: 0,
     sampledOut: 0,
+    measured: 0,
     invalid: 0,
     batches: 0,
     lastFlushMs: 0,
@@ -142,6 +153,9 @@ export class PredictionLogger {
   private flushing: Promise<void> | null = null;
   private closed = false;
   private lastPrune = Number.NEGATIVE_INFINITY;
+  /** Drift-measurement budget: the second it is for and what was used of it. */
+  private budgetSecond = -1;
+  private budgetUsed = 0;
 
   constructor(
     readonly backend: MonitorBackend,
@@ -154,6 +168,7 @@ export class PredictionLogger {
       textMode: opts.textMode ?? LOGGER_DEFAULTS.textMode,
       sampleRate: opts.sampleRate ?? LOGGER_DEFAULTS.sampleRate,
       driftSampleRate: opts.driftSampleRate ?? LOGGER_DEFAULTS.driftSampleRate,
+      driftMaxPerSecond: opts.driftMaxPerSecond ?? LOGGER_DEFAULTS.driftMaxPerSecond,
       bucketMs: opts.bucketMs ?? LOGGER_DEFAULTS.bucketMs,
       now: opts.now ?? Date.now,
       random: opts.random ?? Math.random,
@@ -291,6 +306,20 @@ export class PredictionLogger {
     }
   }
 
+  /** One more drift measurement this second, unless the cap is reached. */
+  private withinDriftBudget(): boolean {
+    const max = this.o.driftMaxPerSecond;
+    if (max === Number.POSITIVE_INFINITY) return true;
+    const second = Math.floor(this.o.now() / 1000);
+    if (second !== this.budgetSecond) {
+      this.budgetSecond = second;
+      this.budgetUsed = 0;
+    }
+    if (this.budgetUsed >= max) return false;
+    this.budgetUsed++;
+    return true;
+  }
+
   /** Rows and token-bucket deltas of a batch: hashing and drift accounting happen here. */
   private prepare(batch: readonly Queued[]): { rows: PredictionRow[]; buckets: TokenBucket[] } {
     const rows: PredictionRow[] = [];
@@ -321,9 +350,14 @@ export class PredictionLogger {
         oovTokens: null,
       };
       const probe = this.probes.get(key(q.model, q.version));
-      if (probe && (this.o.driftSampleRate >= 1 || this.o.random() < this.o.driftSampleRate)) {
+      if (
+        probe &&
+        (this.o.driftSampleRate >= 1 || this.o.random() < this.o.driftSampleRate) &&
+        this.withinDriftBudget()
+      ) {
         try {
           const m = probe.measure(q.text);
+          this.c.measured++;
           row.tokens = m.tokens;
           row.oovTokens = m.oov;
           if (m.slots !== null) {
