@@ -93,6 +93,10 @@ export const ERROR_CODES = {
   MONITOR_UNKNOWN_PREDICTION: { exit: 10, http: 404 },
   MONITOR_NO_REFERENCE: { exit: 10, http: 409 },
   MONITOR_NO_DATA: { exit: 10, http: 404 },
+  // Alerting: rules, notifiers (ts/monitor/alerts)
+  ALERT_BAD_OPTION: { exit: 2, http: 400 },
+  ALERT_RULES_INVALID: { exit: 11, http: 400 },
+  ALERT_WEBHOOK_INVALID: { exit: 11, http: 400 },
   // Internal
   INTERNAL: { exit: 70, http: 500 },
 } as const;

@@ -75,7 +75,15 @@ export interface SqliteMonitorOptions {
   writer?: string;
 }
 
-export function openSqliteMonitor(file: string, opts: SqliteMonitorOptions): SqliteMonitorBackend {
+/**
+ * A connection to `file` with the monitoring pragmas, migrated to the current
+ * schema (writers) or checked to be at it (readers). Also used by the alert
+ * store (ts/monitor/alerts), which keeps its own connection to the same file.
+ */
+export function openMonitorDatabase(
+  file: string,
+  opts: { readonly: boolean; busyTimeoutMs?: number },
+): Db {
   try {
     const db = new Database(file, {
       readonly: opts.readonly,
@@ -98,7 +106,7 @@ export function openSqliteMonitor(file: string, opts: SqliteMonitorOptions): Sql
         db.pragma('synchronous = NORMAL');
         migrateMonitor(db, file);
       }
-      return new SqliteMonitorBackend(db, file, opts.writer ?? `${process.pid}-${randomTag()}`);
+      return db;
     } catch (e) {
       db.close();
       throw e;
@@ -106,6 +114,11 @@ export function openSqliteMonitor(file: string, opts: SqliteMonitorOptions): Sql
   } catch (e) {
     throw mapMonitorError(e, file);
   }
+}
+
+export function openSqliteMonitor(file: string, opts: SqliteMonitorOptions): SqliteMonitorBackend {
+  const db = openMonitorDatabase(file, opts);
+  return new SqliteMonitorBackend(db, file, opts.writer ?? `${process.pid}-${randomTag()}`);
 }
 
 function randomTag(): string {

@@ -69,6 +69,71 @@ CREATE TABLE token_buckets (
 CREATE INDEX token_buckets_by_start ON token_buckets(start);
 `,
   },
+  {
+    version: 2,
+    description: 'alert rules, alert state and history, notification deliveries',
+    sql: `
+-- One rule set per model: the validated document (JSON), as "sentio alerts rules set" stored it.
+CREATE TABLE alert_rules (
+  model TEXT PRIMARY KEY,
+  spec TEXT NOT NULL,
+  updated_at INTEGER NOT NULL,
+  updated_by TEXT NOT NULL
+) STRICT;
+
+-- Current state of every alert ever seen, one row per fingerprint (model, rule, labels).
+CREATE TABLE alerts (
+  fingerprint TEXT PRIMARY KEY,
+  model TEXT NOT NULL,
+  rule TEXT NOT NULL,
+  labels TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('inactive', 'pending', 'firing', 'resolved')),
+  value REAL,
+  threshold REAL,
+  summary TEXT NOT NULL,
+  active_at INTEGER,
+  fired_at INTEGER,
+  resolved_at INTEGER,
+  updated_at INTEGER NOT NULL,
+  notified_at INTEGER
+) STRICT;
+CREATE INDEX alerts_by_model ON alerts(model, state);
+
+-- Every state change, oldest first (append only).
+CREATE TABLE alert_events (
+  seq INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  fingerprint TEXT NOT NULL,
+  model TEXT NOT NULL,
+  rule TEXT NOT NULL,
+  labels TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  from_state TEXT NOT NULL,
+  to_state TEXT NOT NULL,
+  value REAL,
+  threshold REAL,
+  summary TEXT NOT NULL
+) STRICT;
+CREATE INDEX alert_events_by_model ON alert_events(model, at);
+CREATE INDEX alert_events_by_time ON alert_events(at);
+
+-- What each notifier did with each notification (after its retries).
+CREATE TABLE alert_deliveries (
+  seq INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  fingerprint TEXT NOT NULL,
+  model TEXT NOT NULL,
+  rule TEXT NOT NULL,
+  status TEXT NOT NULL,
+  notifier TEXT NOT NULL,
+  outcome TEXT NOT NULL CHECK (outcome IN ('delivered', 'failed', 'dropped')),
+  attempts INTEGER NOT NULL,
+  error TEXT
+) STRICT;
+CREATE INDEX alert_deliveries_by_model ON alert_deliveries(model, at);
+`,
+  },
 ];
 
 export const MONITOR_SCHEMA_VERSION: number =
