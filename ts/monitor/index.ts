@@ -9,10 +9,15 @@
  *   const report = await monitorReport({ backend, registry, model: 'imdb', window: parseWindow('1h') });
  *   await logger.close();
  *
+ * Alerting (alerts/): rules per model, state in monitor.db, webhooks and logs:
+ *   const engine = new AlertEngine({ signals: () => collector.collect(), store, notifiers });
+ * Prometheus: `createMonitorMetrics` exports the same signals (names in metric-names.ts).
+ *
  * The only file other modules import from ts/monitor.
  * @module
  */
 export { DriftProbe, type TextMeasure } from './accounting.js';
+export * from './alerts/index.js';
 export * from './drift-stats.js';
 export { CSV_COLUMNS, csvHeader, type ExportFormat, exportObject, formatRow } from './export.js';
 export { type ImportResult, importFeedback, normalizeLabel, recordFeedback } from './feedback.js';
@@ -24,6 +29,7 @@ export {
   PredictionLogger,
   type RetentionOptions,
 } from './logger.js';
+export { type MetricSpec, MONITOR_METRICS, SERVE_METRICS } from './metric-names.js';
 export {
   MONITOR_DB_FILE,
   monitorDbPath,
@@ -37,6 +43,11 @@ export {
   livePerformance,
   type PerformanceReport,
 } from './performance.js';
+export {
+  createMonitorMetrics,
+  MonitorMetrics,
+  type MonitorMetricsOptions,
+} from './prom-exporter.js';
 export {
   type MonitorReport,
   monitorReport,

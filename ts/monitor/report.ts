@@ -85,7 +85,7 @@ function windowFilter(req: ReportRequest, now: number): PredictionFilter {
 }
 
 /** Buckets covering [from, to]: those starting in it plus the one `from` falls into. */
-function coveringBuckets(buckets: readonly TokenBucket[], from: number): TokenBucket[] {
+export function coveringBuckets(buckets: readonly TokenBucket[], from: number): TokenBucket[] {
   const before = buckets.filter((b) => b.start <= from).map((b) => b.start);
   const first = before.length ? Math.max(...before) : from;
   return buckets.filter((b) => b.start >= first);
