@@ -35,6 +35,7 @@ const COMMANDS: ReadonlyArray<readonly [names: readonly string[], load: () => Pr
     [['logs'], async () => (await import('./commands/logs.js')).registerLogs],
     [['feedback'], async () => (await import('./commands/feedback.js')).registerFeedback],
     [['monitor'], async () => (await import('./commands/monitor.js')).registerMonitor],
+    [['alerts'], async () => (await import('./commands/alerts.js')).registerAlerts],
     [
       ['deploy', 'promote', 'rollback', 'approve'],
       async () => (await import('./commands/deploy.js')).registerDeploy,

@@ -33,9 +33,12 @@ export async function readRulesFile(file: string): Promise<unknown> {
   }
 }
 
-/** The model's effective rules: what is stored, else the defaults. */
-export async function getRuleSet(store: AlertStore, model: string): Promise<RuleSet> {
-  const stored = await store.getRules(model);
+/** The model's effective rules: what is stored, else the defaults (also without a store). */
+export async function getRuleSet(
+  store: Pick<AlertStore, 'getRules'> | null,
+  model: string,
+): Promise<RuleSet> {
+  const stored = store === null ? null : await store.getRules(model);
   if (stored === null) {
     return {
       model,
