@@ -10,9 +10,13 @@
 //                                                      generated index.js / index.d.ts)
 //   wasm package   node scripts/build-wasm.mjs       (bindings/wasm/pkg/)
 //   python venv    .venv + pip install -r tests/reference/requirements.txt
+//   monitoring services  apt-get install prometheus prometheus-alertmanager (the alerting
+//                  tests start /usr/bin/prometheus and /usr/bin/prometheus-alertmanager
+//                  themselves; the packages' own services are never used)
 //   typescript     tsc -b                            (ts/ -> dist/)
 //
 // Flags: --skip-python  leave out the Python reference environment (the demo needs none)
+//        --skip-monitoring  leave out Prometheus and Alertmanager (only tests use them)
 //        --quiet        print only what gets built (child output goes to .cache/logs/)
 //        --force        ignore the stamps and run every step
 //
@@ -21,17 +25,21 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { aptInstall } from './lib/apt.mjs';
 import { CommandError, formatDuration, npmBin, ROOT, run, toolEnv } from './lib/common.mjs';
 
-const FLAGS = ['--skip-python', '--quiet', '--force', '--help'];
+const FLAGS = ['--skip-python', '--skip-monitoring', '--quiet', '--force', '--help'];
 const argv = process.argv.slice(2);
 const bad = argv.filter((a) => !FLAGS.includes(a));
 if (bad.length > 0 || argv.includes('--help')) {
   if (bad.length > 0) console.error(`bootstrap: unknown argument(s): ${bad.join(' ')}`);
-  console.error('usage: node scripts/bootstrap.mjs [--skip-python] [--quiet] [--force]');
+  console.error(
+    'usage: node scripts/bootstrap.mjs [--skip-python] [--skip-monitoring] [--quiet] [--force]',
+  );
   process.exit(bad.length > 0 ? 2 : 0);
 }
 const skipPython = argv.includes('--skip-python');
+const skipMonitoring = argv.includes('--skip-monitoring');
 const quiet = argv.includes('--quiet');
 const force = argv.includes('--force') || process.env.SENTIO_BOOTSTRAP_FORCE === '1';
 
@@ -41,6 +49,14 @@ const NODE_DIR = path.join(ROOT, 'bindings', 'node');
 const WASM_PKG = path.join(ROOT, 'bindings', 'wasm', 'pkg');
 const VENV = path.join(ROOT, '.venv');
 const REQUIREMENTS = path.join(ROOT, 'tests', 'reference', 'requirements.txt');
+// Debian packages and the binaries the alerting tests run (ts/monitor/test-support/prometheus.ts).
+const MONITORING_PACKAGES = ['prometheus', 'prometheus-alertmanager'];
+const MONITORING_BINARIES = [
+  '/usr/bin/prometheus',
+  '/usr/bin/promtool',
+  '/usr/bin/prometheus-alertmanager',
+  '/usr/bin/amtool',
+];
 
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 20) {
@@ -203,6 +219,35 @@ const steps = [
         ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '-r', REQUIREMENTS],
         { logFile: log },
       );
+    },
+  },
+  {
+    // Optional: a machine without apt (or without root/sudo) still bootstraps; the
+    // Prometheus tests then fail saying what is missing. The packages' postinst may
+    // try to start their services; nothing relies on them (tests use temp ports).
+    key: 'monitoring',
+    name: 'monitoring services',
+    skip: () =>
+      skipMonitoring
+        ? '--skip-monitoring'
+        : process.platform !== 'linux' || !fs.existsSync('/var/lib/dpkg/status')
+          ? 'not a Debian system: install Prometheus and Alertmanager by hand'
+          : null,
+    inputs: () => [],
+    upToDate: () => MONITORING_BINARIES.every((b) => fs.existsSync(b)),
+    async run(log) {
+      const ok = await aptInstall(MONITORING_PACKAGES, {
+        optional: true,
+        logFile: log,
+        say: (m) => console.log(`monitoring services: ${m}`),
+      });
+      const missing = MONITORING_BINARIES.filter((b) => !fs.existsSync(b));
+      if (!ok || missing.length > 0) {
+        console.warn(
+          `monitoring services: WARNING: could not install ${MONITORING_PACKAGES.join(' ')}` +
+            ` (missing ${missing.join(', ')}); the Prometheus/Alertmanager tests will fail until they are installed`,
+        );
+      }
     },
   },
   {
