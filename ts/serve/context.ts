@@ -8,6 +8,7 @@ import type { Registry } from '../registry/index.js';
 import type { Auth } from './auth.js';
 import type { ServeMetrics } from './metrics.js';
 import type { ModelCatalog } from './model-catalog.js';
+import type { PredictionLog } from './monitoring/prediction-log.js';
 import type { ResolvedServeOptions } from './options.js';
 import type { PredictContext } from './predict.js';
 import type { PredictionIds } from './prediction-id.js';
@@ -35,6 +36,8 @@ export interface ServerContext {
   auth: Auth;
   ids: PredictionIds;
   predict: PredictContext;
+  /** The prediction log (its thread also joins feedback when logging is off). */
+  predictionLog: PredictionLog;
   state: ServerState;
   log: FastifyBaseLogger;
   engineInfo: { backend: string; version: string };

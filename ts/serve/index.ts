@@ -15,6 +15,7 @@ export { announceReady, clusterWorkerId, isClusterWorker, runPrimary } from './c
 export { exampleCurl } from './example.js';
 export { buildOpenApi } from './http/openapi.js';
 export { predictBodySchema } from './http/schemas.js';
+export { LOG_DEFAULTS, type PredictionLogOptions, parseLogText } from './monitoring/log-options.js';
 export {
   DEFAULT_LIMITS,
   type LogOptions,

@@ -32,6 +32,8 @@ export interface Routed {
   canary: ActiveRollout | null;
   /** The shadow mirroring this request, or null. */
   shadow: ActiveRollout | null;
+  /** The served alias the request went through (`default` for a pinned version), for the prediction log. */
+  env: string;
 }
 
 export class ModelCatalog {
@@ -84,9 +86,9 @@ export class ModelCatalog {
       }
       const cur = this.loadedOf(slot);
       if (sel.version !== undefined) {
-        if (cur.version === sel.version) return pinned(cur);
+        if (cur.version === sel.version) return pinned(cur, slot);
         const cand = candidateAt(slot, sel.version);
-        if (cand !== null) return pinned(cand);
+        if (cand !== null) return pinned(cand, slot);
         throw new SentioError(
           'SERVE_VERSION_MISMATCH',
           `alias "${sel.alias}" of model "${name}" is at version ${cur.version}, not ${sel.version}`,
@@ -97,16 +99,19 @@ export class ModelCatalog {
     }
     if (sel.version !== undefined) {
       // Prefer a slot pinned to that version, then any slot currently at it.
-      let found: LoadedModel | null = null;
+      let found: { m: LoadedModel; slot: ModelSlot } | null = null;
       for (const s of slots) {
         const cur = s.current;
         if (cur !== null && cur.version === sel.version) {
-          if (s.selector.kind === 'version') return pinned(cur);
-          found ??= cur;
+          if (s.selector.kind === 'version') return pinned(cur, s);
+          found ??= { m: cur, slot: s };
         }
       }
-      for (const s of slots) found ??= candidateAt(s, sel.version);
-      if (found !== null) return pinned(found);
+      for (const s of slots) {
+        const c = found === null ? candidateAt(s, sel.version) : null;
+        if (c !== null) found = { m: c, slot: s };
+      }
+      if (found !== null) return pinned(found.m, found.slot);
       const loaded = [
         ...new Set(slots.map((s) => s.current?.version).filter((v) => v !== undefined)),
       ];
@@ -156,8 +161,13 @@ export class ModelCatalog {
   }
 }
 
-function pinned(m: LoadedModel): Routed {
-  return { model: m, arm: null, stable: m, canary: null, shadow: null };
+/** The prediction log's environment of a slot: its alias, `default` when pinned to a version. */
+export function envOf(slot: ModelSlot): string {
+  return slot.alias ?? 'default';
+}
+
+function pinned(m: LoadedModel, slot: ModelSlot): Routed {
+  return { model: m, arm: null, stable: m, canary: null, shadow: null, env: envOf(slot) };
 }
 
 function candidateAt(slot: ModelSlot, version: number): LoadedModel | null {
@@ -170,14 +180,15 @@ function candidateAt(slot: ModelSlot, version: number): LoadedModel | null {
 function routeIn(slot: ModelSlot, cur: LoadedModel, key: string | null): Routed {
   const canary = slot.canary;
   const shadow = slot.shadow;
+  const env = envOf(slot);
   if (canary === null && shadow === null) {
-    return { model: cur, arm: 'stable', stable: cur, canary: null, shadow: null };
+    return { model: cur, arm: 'stable', stable: cur, canary: null, shadow: null, env };
   }
   const h = fnv1a32(key ?? '');
   if (canary !== null && h % BUCKETS < canary.buckets) {
     // A shadow compares with the stable answer: requests the canary takes are not mirrored.
-    return { model: canary.candidate, arm: 'canary', stable: cur, canary, shadow: null };
+    return { model: canary.candidate, arm: 'canary', stable: cur, canary, shadow: null, env };
   }
   const mirrored = shadow !== null && mirrorBucketOf(h) < shadow.buckets ? shadow : null;
-  return { model: cur, arm: 'stable', stable: cur, canary, shadow: mirrored };
+  return { model: cur, arm: 'stable', stable: cur, canary, shadow: mirrored, env };
 }

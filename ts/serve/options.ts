@@ -7,6 +7,7 @@
  */
 import type { Engine } from '../engine/index.js';
 import type { Registry } from '../registry/index.js';
+import type { PredictionLogOptions, ResolvedLogOptions } from './monitoring/log-options.js';
 
 /** Request, connection and batching limits (all configurable from the CLI). */
 export interface ServeLimits {
@@ -117,6 +118,11 @@ export interface ServeOptions {
   engine?: Engine;
   /** Label for logs and metrics in multi-process mode. */
   workerId?: number;
+  /**
+   * Prediction logging to `<store>/monitor.db` (default: every prediction,
+   * text hashed); false turns it off (`--no-prediction-log`).
+   */
+  predictionLog?: PredictionLogOptions | false;
 }
 
 export interface ResolvedServeOptions {
@@ -134,4 +140,6 @@ export interface ResolvedServeOptions {
   rolloutFlushMs: number;
   handleSignals: boolean;
   workerId: number | null;
+  /** null: prediction logging is off. */
+  predictionLog: ResolvedLogOptions | null;
 }

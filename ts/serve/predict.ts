@@ -9,6 +9,7 @@
 import { SentioError } from '../errors/index.js';
 import type { LoadedModel, TextPrediction } from './loaded-model.js';
 import type { ServeMetrics } from './metrics.js';
+import type { PredictionLog } from './monitoring/prediction-log.js';
 import type { PredictionIds } from './prediction-id.js';
 import type { PredictRequest } from './validate-request.js';
 
@@ -33,6 +34,8 @@ export interface PredictContext {
   ids: PredictionIds;
   metrics: ServeMetrics;
   asyncThreshold: number;
+  /** Where answered predictions are logged (null: nowhere). */
+  log: PredictionLog | null;
 }
 
 function failed(e: unknown): SentioError {

@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import { SentioError } from '../errors/index.js';
+import { resolveLogOptions } from './monitoring/log-options.js';
 import {
   DEFAULT_LIMITS,
   type ResolvedServeOptions,
@@ -114,5 +115,6 @@ export function resolveServeOptions(opts: ServeOptions): ResolvedServeOptions {
     rolloutFlushMs: positiveInt('rolloutFlushMs', opts.rolloutFlushMs ?? 1_000),
     handleSignals: opts.handleSignals ?? false,
     workerId: opts.workerId ?? null,
+    predictionLog: resolveLogOptions(opts.predictionLog),
   };
 }

@@ -27,6 +27,7 @@ import type { LoadedModel } from './loaded-model.js';
 import type { ServeMetrics } from './metrics.js';
 import type { ModelCatalog } from './model-catalog.js';
 import type { ModelSlot } from './model-slot.js';
+import type { PredictionLog } from './monitoring/prediction-log.js';
 import type { OffPathLimits } from './off-path.js';
 import { ActiveRollout } from './rollout.js';
 import type { StoreWriter } from './store-writer.js';
@@ -48,6 +49,8 @@ export interface TrackerDeps {
   flushIntervalMs: number;
   failedRetryMs: number;
   offPath: OffPathLimits;
+  /** Where off-path (shadow and comparison) scores are logged. */
+  predictionLog: PredictionLog | null;
 }
 
 export class RolloutTracker {
@@ -196,6 +199,7 @@ export class RolloutTracker {
       slot.current?.version ?? null,
       this.d.metrics,
       this.d.offPath,
+      this.d.predictionLog,
     );
     slot.setRollout(rec.kind, r);
     this.failed.delete(rec.id);

@@ -11,6 +11,10 @@
  *   the same texts off the hot path for the agreement counters;
  * - shadow: mirrored requests count for the stable arm as answered, and for
  *   the candidate arm when it scored them off the hot path (engine time).
+ *
+ * Off-path scores are logged too (arm `shadow`, under the answered
+ * prediction's id plus `.shadow`), so the prediction log holds what the
+ * candidate would have said about the same traffic.
  * @module
  */
 import {
@@ -23,6 +27,7 @@ import {
 import type { RolloutKind, RolloutRecord } from '../registry/index.js';
 import type { LoadedModel } from './loaded-model.js';
 import type { ServeMetrics } from './metrics.js';
+import type { PredictionLog } from './monitoring/prediction-log.js';
 import { type OffPathLimits, OffPathQueue, type OffPathResult } from './off-path.js';
 import { bucketsFor } from './stable-key.js';
 
@@ -31,6 +36,8 @@ export type Arm = 'stable' | 'candidate';
 interface Compare {
   /** The labels the answering arm gave, one per text. */
   labels: readonly string[];
+  /** The answered predictions' ids, one per text. */
+  ids: readonly string[];
   /** Which arm answered (the queue scores the other one). */
   answeredBy: Arm;
 }
@@ -58,6 +65,7 @@ export class ActiveRollout {
     stableVersion: number | null,
     private readonly metrics: ServeMetrics,
     offPath: OffPathLimits,
+    private readonly log: PredictionLog | null = null,
   ) {
     this.id = record.id;
     this.model = record.model;
@@ -87,11 +95,12 @@ export class ActiveRollout {
   compareLater(
     texts: readonly string[],
     labels: readonly string[],
+    ids: readonly string[],
     answeredBy: Arm,
     other: LoadedModel,
   ): void {
     if (this.ended) return;
-    if (!this.queue.offer({ texts, target: other, tag: { labels, answeredBy } })) {
+    if (!this.queue.offer({ texts, target: other, tag: { labels, ids, answeredBy } })) {
       this.stats.dropped += texts.length;
       this.dirty = true;
       this.metrics.rolloutDropped(this.model, this.env, this.kind, texts.length);
@@ -108,6 +117,15 @@ export class ActiveRollout {
       this.dirty = true;
       return;
     }
+    const n = r.item.texts.length;
+    this.log?.offPath(
+      r.item.target,
+      this.env,
+      r.item.tag.ids,
+      r.item.texts,
+      r.predictions,
+      r.ms / n,
+    );
     let disagreed = 0;
     for (let i = 0; i < labels.length; i++) {
       const answered = labels[i] as string;

@@ -8,6 +8,7 @@ import os from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { type Engine, loadEngine } from '../engine/index.js';
 import { hasCode, SentioError } from '../errors/index.js';
+import type { LoggerCounters } from '../monitor/index.js';
 import { openRegistry, parseRef, type Registry, SENTIO_VERSION } from '../registry/index.js';
 import { Auth, loadKeyFile } from './auth.js';
 import type { BatcherOptions } from './batcher.js';
@@ -16,6 +17,8 @@ import { createFastify, installRoutes } from './http/app.js';
 import { ServeMetrics } from './metrics.js';
 import { ModelCatalog } from './model-catalog.js';
 import { ModelSlot } from './model-slot.js';
+import { registerLogMetrics } from './monitoring/log-metrics.js';
+import { PredictionLog } from './monitoring/prediction-log.js';
 import { DEFAULT_OFF_PATH_LIMITS } from './off-path.js';
 import type { ServeOptions } from './options.js';
 import { PredictionIds } from './prediction-id.js';
@@ -39,6 +42,10 @@ export interface RunningServer {
   readonly instance: string;
   /** Wait for queued rollout comparisons, then write every rollout's counters now. */
   flushRollouts(): Promise<void>;
+  /** Write every prediction logged so far to monitor.db. */
+  flushPredictionLog(): Promise<void>;
+  /** The prediction log's counters (as /metrics shows them). */
+  predictionLogCounters(): LoggerCounters;
   /** Graceful shutdown; idempotent. */
   close(): Promise<void>;
   /** Settles when the server has stopped (by close() or a signal). */
@@ -60,6 +67,8 @@ export async function defaultRefs(registry: Registry): Promise<string[]> {
 }
 
 let serversInProcess = 0;
+/** How long start-up waits for the logging thread to open monitor.db (it keeps starting after). */
+const LOG_READY_TIMEOUT_MS = 10_000;
 
 /** This server's id in rollout stats and abort records: host:pid (then #2, #3… in one process). */
 function instanceId(): string {
@@ -91,6 +100,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const writer = new StoreWriter(opts.store, options.registry ?? null);
   let app: FastifyInstance | null = null;
   let watcher: ModelWatcher | null = null;
+  let predictionLog: PredictionLog | null = null;
   try {
     const engine = options.engine ?? (await engineOrFail());
     const refs = opts.models ?? (await defaultRefs(registry));
@@ -100,6 +110,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       opts.workerId !== null ? { worker: String(opts.workerId) } : {},
     );
     app = createFastify(opts, metrics);
+    const instance = instanceId();
+    predictionLog = new PredictionLog({
+      store: opts.store,
+      options: opts.predictionLog,
+      writer: instance,
+      log: app.log,
+    });
+    const plog = predictionLog;
+    if (opts.predictionLog !== null) registerLogMetrics(metrics.registry, () => plog.counters());
     const ids = new PredictionIds();
     const batching = (model: string): BatcherOptions => ({
       maxBatch: opts.limits.batchMaxTexts,
@@ -118,10 +137,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       failedRetryMs: opts.failedRetryMs,
       rollouts: {
         writer,
-        instance: instanceId(),
+        instance,
         flushIntervalMs: opts.rolloutFlushMs,
         offPath: DEFAULT_OFF_PATH_LIMITS,
       },
+      predictionLog: opts.predictionLog !== null ? predictionLog : null,
     });
     const ctx: ServerContext = {
       options: opts,
@@ -134,13 +154,24 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       metrics,
       auth: new Auth(apiKeys, opts.adminToken),
       ids,
-      predict: { ids, metrics, asyncThreshold: opts.limits.batchAsyncThreshold },
+      predict: {
+        ids,
+        metrics,
+        asyncThreshold: opts.limits.batchAsyncThreshold,
+        log: opts.predictionLog !== null ? predictionLog : null,
+      },
+      predictionLog,
       state: { draining: false, startedAt: new Date().toISOString() },
       log: app.log,
       engineInfo: { backend: engine.backend, version: engine.version },
     };
     installRoutes(app, ctx, SENTIO_VERSION);
     await watcher.initialLoad();
+    // The logging thread started with the server; wait (bounded) until it has monitor.db open.
+    await Promise.race([
+      plog.ready,
+      new Promise((r) => setTimeout(r, LOG_READY_TIMEOUT_MS).unref()),
+    ]);
     try {
       try {
         await app.listen({ port: opts.port, host: opts.host });
@@ -172,6 +203,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       ws,
       watcher,
       rollouts: watcher.rollouts,
+      predictionLog,
       state: ctx.state,
       timeoutMs: opts.limits.shutdownTimeoutMs,
       closeRegistry: async () => {
@@ -180,12 +212,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       },
       handleSignals: opts.handleSignals,
     });
-    const instance = app;
+    const fastify = app;
     return {
       url,
       host: opts.host,
       port,
-      app: instance,
+      app: fastify,
       models: () => catalog.slots.map((s) => s.describe()),
       reload: () => ctx.watcher.reload(),
       instance: ctx.rollouts.instance,
@@ -193,12 +225,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         await ctx.rollouts.settle();
         await ctx.rollouts.flushNow();
       },
+      flushPredictionLog: () => plog.flush(),
+      predictionLogCounters: () => plog.counters(),
       close: running.close,
       closed: running.closed,
     };
   } catch (e) {
     await watcher?.stop().catch(() => {});
     await watcher?.rollouts.stop().catch(() => {});
+    await predictionLog?.close(1000).catch(() => {});
     await app?.close().catch(() => {});
     await writer.close().catch(() => {});
     if (ownsRegistry) await registry.close().catch(() => {});

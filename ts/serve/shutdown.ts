@@ -5,12 +5,14 @@
  * `Connection: close`), WebSocket clients get their pending answers and then
  * a 1001 close with the reason; all within `timeoutMs`, after which whatever
  * is left is cut. Then the watcher stops, the rollout counters are written
- * one last time (after the drain, so they include the last answers), and
- * the store is closed.
+ * one last time (after the drain, so they include the last answers), the
+ * prediction log is written out (every answered and off-path prediction,
+ * within the same budget), and the store is closed.
  * @module
  */
 import type { FastifyInstance } from 'fastify';
 import type { ServerState } from './context.js';
+import type { PredictionLog } from './monitoring/prediction-log.js';
 import type { RolloutTracker } from './rollout-tracker.js';
 import type { ModelWatcher } from './watcher.js';
 import type { WsEndpoint } from './ws/ws-server.js';
@@ -20,6 +22,7 @@ export interface ShutdownParts {
   ws: WsEndpoint;
   watcher: ModelWatcher;
   rollouts: RolloutTracker;
+  predictionLog: PredictionLog;
   state: ServerState;
   timeoutMs: number;
   closeRegistry: () => Promise<void>;
@@ -65,6 +68,7 @@ export function gracefulClose(p: ShutdownParts): {
       }
       await watcherStopped;
       await p.rollouts.stop().catch(() => {});
+      await p.predictionLog.close(p.timeoutMs).catch(() => {});
       await p.closeRegistry().catch(() => {});
       p.app.log.info({ event: 'shutdown_complete', ms: Date.now() - t0 }, 'server stopped');
       if (p.handleSignals) {

@@ -18,6 +18,9 @@
  * them to the rollout tracker (rollout-tracker.ts), which loads candidates
  * through this watcher's loader and attaches them to their environment.
  *
+ * Logging: every version loaded here (stable or candidate) is attached to
+ * the prediction log for drift accounting, and detached when retired.
+ *
  * Cost: each poll first asks the registry for its change token (SQLite:
  * one pragma); models and rollouts are re-read only when it changed, plus a
  * full re-read every 5 s as a safety net.
@@ -33,6 +36,7 @@ import type { LoadedModel } from './loaded-model.js';
 import type { ServeMetrics } from './metrics.js';
 import type { ModelCatalog } from './model-catalog.js';
 import type { ModelSlot } from './model-slot.js';
+import type { PredictionLog } from './monitoring/prediction-log.js';
 import type { OffPathLimits } from './off-path.js';
 import { RolloutTracker } from './rollout-tracker.js';
 import type { StoreWriter } from './store-writer.js';
@@ -57,6 +61,8 @@ export interface WatcherDeps {
     flushIntervalMs: number;
     offPath: OffPathLimits;
   };
+  /** Loaded versions are attached to it (drift accounting) and detached when retired. */
+  predictionLog: PredictionLog | null;
 }
 
 export class ModelWatcher {
@@ -78,6 +84,7 @@ export class ModelWatcher {
       metrics: d.metrics,
       log: d.log,
       failedRetryMs: d.failedRetryMs,
+      predictionLog: d.predictionLog,
       load: (model, version) => this.load(model, version),
       retire: (m) => this.retireIfUnused(m),
     });
@@ -278,6 +285,7 @@ export class ModelWatcher {
         .then((rec) => loadVersion(this.d.registry, this.d.engine, rec, this.d.batching(model)))
         .then((loaded) => {
           this.d.metrics.loaded(model, (performance.now() - t0) / 1000);
+          this.d.predictionLog?.attach(loaded);
           return loaded;
         })
         .finally(() => this.loads.delete(key));
@@ -317,7 +325,9 @@ export class ModelWatcher {
    */
   private retireIfUnused(m: LoadedModel): void {
     setImmediate(() => {
-      if (!this.d.catalog.inUse(m)) m.retire();
+      if (this.d.catalog.inUse(m)) return;
+      this.d.predictionLog?.retired(m);
+      m.retire();
     });
   }
 

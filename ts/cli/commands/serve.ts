@@ -13,6 +13,9 @@ import {
   DEFAULT_LIMITS,
   DEFAULT_PORT,
   isClusterWorker,
+  LOG_DEFAULTS,
+  type PredictionLogOptions,
+  parseLogText,
   runPrimary,
   type ServeLimits,
   startServer,
@@ -75,6 +78,35 @@ interface ServeCliOptions extends Partial<Record<keyof ServeLimits, number>> {
   workers: number;
   logLevel: string;
   accessLog?: boolean;
+  predictionLog: boolean;
+  logSampleRate?: number;
+  logText: string[];
+  driftMaxPerSecond?: number;
+}
+
+function rate(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 1) {
+    throw new InvalidArgumentError('expected a number in (0, 1], e.g. 0.1');
+  }
+  return n;
+}
+
+function positiveNumber(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !(n > 0)) throw new InvalidArgumentError('expected a positive number');
+  return n;
+}
+
+function logOptions(opts: ServeCliOptions): PredictionLogOptions | false {
+  if (!opts.predictionLog) return false;
+  const text = parseLogText(opts.logText);
+  return {
+    ...(opts.logSampleRate !== undefined ? { sampleRate: opts.logSampleRate } : {}),
+    ...(text.textMode !== undefined ? { textMode: text.textMode } : {}),
+    textModes: text.textModes,
+    ...(opts.driftMaxPerSecond !== undefined ? { driftMaxPerSecond: opts.driftMaxPerSecond } : {}),
+  };
 }
 
 export function registerServe(program: Command): void {
@@ -98,7 +130,20 @@ export function registerServe(program: Command): void {
     .option('--cors <origin>', 'allow this browser origin (repeatable; * for any)', collect, [])
     .option('--workers <n>', 'processes sharing the port', positiveInt, 1)
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
-    .option('--access-log', 'log every request (default: errors, swaps and lifecycle only)');
+    .option('--access-log', 'log every request (default: errors, swaps and lifecycle only)')
+    .option('--no-prediction-log', 'do not log predictions to <store>/monitor.db')
+    .option('--log-sample-rate <r>', 'share of predictions logged, in (0, 1] (default 1)', rate)
+    .option(
+      '--log-text <mode>',
+      'what the log keeps of each text: hash (default), full or none; MODEL=MODE for one model (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--drift-max-per-second <n>',
+      `texts measured for drift per second at most (default ${LOG_DEFAULTS.driftMaxPerSecond})`,
+      positiveNumber,
+    );
   for (const key of Object.keys(DEFAULT_LIMITS) as Array<keyof ServeLimits>) {
     cmd.option(
       `--${kebab(key)} <n>`,
@@ -117,6 +162,7 @@ async function runServe(opts: ServeCliOptions): Promise<void> {
     if (opts[key] !== undefined) limits[key] = opts[key];
   }
   const store = resolveStoreDir({ store: opts.store });
+  const predictionLog = logOptions(opts); // bad values fail here, before any worker starts
   if (opts.workers > 1 && !isClusterWorker()) {
     const code = await runPrimary(opts.workers, {
       onReady: (url, pids) =>
@@ -142,6 +188,7 @@ async function runServe(opts: ServeCliOptions): Promise<void> {
     limits,
     log: { level: opts.logLevel, requests: opts.accessLog === true },
     handleSignals: true,
+    predictionLog,
     ...(clusterWorkerId() !== null ? { workerId: clusterWorkerId() as number } : {}),
   });
   if (isClusterWorker()) announceReady(server);

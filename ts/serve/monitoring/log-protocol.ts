@@ -1,0 +1,65 @@
+/**
+ * The messages between the server's event loop and its logging thread
+ * (log-worker.ts). Predictions travel in columns per stream (one model
+ * version, environment and arm), which structured-clones far cheaper than
+ * one object per prediction.
+ * @module
+ */
+import type { Arm, FeedbackItem, LoggerCounters, TextMode } from '../../monitor/index.js';
+
+/** Predictions of one model version, environment and arm, column by column. */
+export interface StreamBatch {
+  model: string;
+  version: number;
+  env: string;
+  arm: Arm;
+  classes: readonly string[];
+  ids: string[];
+  texts: string[];
+  /** ms since the epoch. */
+  at: number[];
+  latencyMs: number[];
+  labels: string[];
+  /** `classes.length` probabilities per prediction, in class order. */
+  probs: number[];
+}
+
+/** What the logging thread is started with (workerData). */
+export interface LogWorkerInit {
+  store: string;
+  /** Identifies this process's token-bucket rows. */
+  writer: string;
+  /** false: only feedback is served (`--no-prediction-log`); no logger runs. */
+  logging: boolean;
+  textMode: TextMode;
+  textModes: Record<string, TextMode>;
+  capacity: number;
+  batchSize: number;
+  flushIntervalMs: number;
+  driftMaxPerSecond: number;
+  bucketMs: number;
+  retention: { maxAgeMs?: number; maxBytes?: number; everyMs?: number } | null;
+}
+
+export type ToLogWorker =
+  | { t: 'events'; streams: StreamBatch[]; n: number }
+  | { t: 'attach'; model: string; version: number }
+  | { t: 'detach'; model: string; version: number }
+  | { t: 'flush'; seq: number }
+  | { t: 'feedback'; seq: number; items: FeedbackItem[] }
+  | { t: 'close'; seq: number };
+
+export interface WireError {
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+export type FromLogWorker =
+  | { t: 'ready' }
+  | { t: 'init_failed'; error: WireError }
+  | { t: 'ack'; n: number; counters: LoggerCounters }
+  | { t: 'reply'; seq: number; ok: true; value: unknown; counters?: LoggerCounters }
+  | { t: 'reply'; seq: number; ok: false; error: WireError }
+  | { t: 'attached'; model: string; version: number; drift: 'tokens' | 'oov' | 'none'; ms: number }
+  | { t: 'problem'; event: string; error: WireError };
