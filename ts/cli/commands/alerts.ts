@@ -1,7 +1,7 @@
 /**
  * `sentio alerts`: a model's alert rules (`rules set|show|reset`), the
  * current alerts (`list`), their history (`history`, `--deliveries` for what
- * the notifiers did), and `evaluate`, one evaluation of every rule against
+ * the notifiers did; `prune` trims it), and `evaluate`, one evaluation of every rule against
  * the logged traffic — what `sentio serve` does on a schedule, for cron or a
  * check by hand (webhooks with `--webhook URL`, signed with the secret in
  * $SENTIO_ALERT_WEBHOOK_SECRET). Alerts live in `<store>/monitor.db`.
@@ -197,6 +197,23 @@ export function registerAlerts(program: Command): void {
       const events = await store.history(filter);
       if (o.json) return printJson(events);
       process.stdout.write(`${historyView(events)}\n`);
+    });
+  });
+
+  storeOption(
+    alerts
+      .command('prune')
+      .description('delete alert history, deliveries and closed alerts older than --max-age')
+      .requiredOption('--max-age <duration>', 'e.g. 90d')
+      .option('--json', 'print what was deleted as JSON'),
+  ).action(async (o: Common & { maxAge: string }) => {
+    const before = Date.now() - parseDuration(o.maxAge, '--max-age');
+    await withStore(await existingStore(o), async (store) => {
+      const r = await store.prune(before);
+      if (o.json) return printJson(r);
+      process.stdout.write(
+        `deleted ${r.events} state changes, ${r.deliveries} deliveries and ${r.alerts} closed alerts older than ${o.maxAge}\n`,
+      );
     });
   });
 

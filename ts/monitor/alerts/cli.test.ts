@@ -163,6 +163,15 @@ describe('sentio alerts', () => {
     );
   });
 
+  test('prune keeps recent history', async () => {
+    const r = await run(['prune', '--max-age', '30d', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), { events: 0, deliveries: 0, alerts: 0 });
+    const bad = await run(['prune', '--max-age', 'old']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /MONITOR_BAD_OPTION: --max-age "old"/);
+  });
+
   test('bad options and a store without monitoring', async () => {
     const limit = await run(['history', '--limit', 'lots']);
     assert.equal(limit.code, 2);
