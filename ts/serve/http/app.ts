@@ -26,6 +26,7 @@ import { registerHealthRoutes } from './routes-health.js';
 import { registerMetricsRoute } from './routes-metrics.js';
 import { registerModelRoutes } from './routes-models.js';
 import { registerPredictRoute } from './routes-predict.js';
+import { registerWebApp } from './web-app.js';
 
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -117,4 +118,5 @@ export function installRoutes(app: FastifyInstance, ctx: ServerContext, version:
   registerAdminRoutes(app, ctx);
   registerDeployRoutes(app, ctx);
   registerDocsRoutes(app, ctx, version);
+  registerWebApp(app, ctx, version);
 }

@@ -85,12 +85,5 @@ export function registerDocsRoutes(
   app.get(DOCS_PATH, async (_req, reply) =>
     htmlSecurityHeaders(reply, DOCS_CSS).type('text/html; charset=utf-8').send(html),
   );
-  app.get('/', async () => ({
-    name: 'sentio',
-    docs: DOCS_PATH,
-    openapi: '/openapi.json',
-    health: '/healthz',
-    ready: '/readyz',
-    metrics: '/metrics',
-  }));
+  // `/` (the web app, or this service index as JSON) is in routes-web.ts.
 }

@@ -8,6 +8,7 @@
 import { ERROR_CODES } from '../../errors/index.js';
 import type { ResolvedServeOptions } from '../options.js';
 import { deployPaths, deploySchemas, ROUTING_DESCRIPTION } from './openapi-deploy.js';
+import { webPaths } from './openapi-web.js';
 import {
   batchResponseSchema,
   contributionSchema,
@@ -171,6 +172,7 @@ export function buildOpenApi(
         },
       },
       ...deployPaths(),
+      ...webPaths(apiSecurity),
       '/healthz': { get: { summary: 'Liveness', responses: { 200: { description: 'Alive' } } } },
       '/readyz': {
         get: {
@@ -192,6 +194,13 @@ export function buildOpenApi(
       },
       [DOCS_PATH]: {
         get: { summary: 'Human-readable docs', responses: { 200: { description: 'HTML' } } },
+      },
+      '/': {
+        get: {
+          summary:
+            'The web app (playground and dashboard); this service index as JSON with Accept: application/json',
+          responses: { 200: { description: 'HTML, or JSON' } },
+        },
       },
     },
   };
