@@ -14,9 +14,13 @@
 //                  tests start /usr/bin/prometheus and /usr/bin/prometheus-alertmanager
 //                  themselves; the packages' own services are never used)
 //   typescript     tsc -b                            (ts/ -> dist/)
+//   web app        node scripts/build-web.mjs        (web/ -> web/dist/, served at / by sentio serve)
+//   browser        apt-get install chromium          (optional: the web app's browser tests drive
+//                  /usr/bin/chromium with playwright-core; never `playwright install`)
 //
 // Flags: --skip-python  leave out the Python reference environment (the demo needs none)
 //        --skip-monitoring  leave out Prometheus and Alertmanager (only tests use them)
+//        --skip-browser leave out Chromium (only the web app's browser tests use it)
 //        --quiet        print only what gets built (child output goes to .cache/logs/)
 //        --force        ignore the stamps and run every step
 //
@@ -28,18 +32,26 @@ import path from 'node:path';
 import { aptInstall } from './lib/apt.mjs';
 import { CommandError, formatDuration, npmBin, ROOT, run, toolEnv } from './lib/common.mjs';
 
-const FLAGS = ['--skip-python', '--skip-monitoring', '--quiet', '--force', '--help'];
+const FLAGS = [
+  '--skip-python',
+  '--skip-monitoring',
+  '--skip-browser',
+  '--quiet',
+  '--force',
+  '--help',
+];
 const argv = process.argv.slice(2);
 const bad = argv.filter((a) => !FLAGS.includes(a));
 if (bad.length > 0 || argv.includes('--help')) {
   if (bad.length > 0) console.error(`bootstrap: unknown argument(s): ${bad.join(' ')}`);
   console.error(
-    'usage: node scripts/bootstrap.mjs [--skip-python] [--skip-monitoring] [--quiet] [--force]',
+    'usage: node scripts/bootstrap.mjs [--skip-python] [--skip-monitoring] [--skip-browser] [--quiet] [--force]',
   );
   process.exit(bad.length > 0 ? 2 : 0);
 }
 const skipPython = argv.includes('--skip-python');
 const skipMonitoring = argv.includes('--skip-monitoring');
+const skipBrowser = argv.includes('--skip-browser');
 const quiet = argv.includes('--quiet');
 const force = argv.includes('--force') || process.env.SENTIO_BOOTSTRAP_FORCE === '1';
 
@@ -57,6 +69,9 @@ const MONITORING_BINARIES = [
   '/usr/bin/prometheus-alertmanager',
   '/usr/bin/amtool',
 ];
+
+// The browser the web app's tests drive (ts/serve/test-support/browser.ts).
+const CHROMIUM = '/usr/bin/chromium';
 
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 20) {
@@ -265,6 +280,46 @@ const steps = [
     async run(log) {
       await run(npmBin('tsc'), ['-b'], { logFile: log });
       pruneDist();
+    },
+  },
+  {
+    key: 'web',
+    name: 'web app',
+    inputs: () => [
+      ...walk('web', (f) => !f.startsWith('web/dist/')),
+      'package-lock.json',
+      'scripts/build-web.mjs',
+      ...walk('bindings/wasm/pkg', () => true, new Set()),
+    ],
+    upToDate: () => exists('web/dist/index.html') && exists('web/dist/sw.js'),
+    async run(log) {
+      await run(process.execPath, [path.join(ROOT, 'scripts', 'build-web.mjs')], { logFile: log });
+    },
+  },
+  {
+    // Optional like the monitoring services: without it everything builds and
+    // only the browser tests fail, naming this step.
+    key: 'browser',
+    name: 'browser',
+    skip: () =>
+      skipBrowser
+        ? '--skip-browser'
+        : process.platform !== 'linux' || !fs.existsSync('/var/lib/dpkg/status')
+          ? `not a Debian system: install Chromium at ${CHROMIUM} by hand`
+          : null,
+    inputs: () => [],
+    upToDate: () => fs.existsSync(CHROMIUM),
+    async run(log) {
+      const ok = await aptInstall(['chromium'], {
+        optional: true,
+        logFile: log,
+        say: (m) => console.log(`browser: ${m}`),
+      });
+      if (!ok || !fs.existsSync(CHROMIUM)) {
+        console.warn(
+          `browser: WARNING: could not install chromium (${CHROMIUM} missing); the web app's browser tests will fail until it is installed`,
+        );
+      }
     },
   },
 ];
