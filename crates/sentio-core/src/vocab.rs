@@ -1,6 +1,9 @@
-//! The frozen vocabulary used at prediction time: sorted feature strings
-//! (scikit-learn's column order) plus lookup tables keyed by token ids, so an
-//! n-gram is found from its tokens without building its string.
+//! The frozen vocabulary used at prediction time: lookup tables keyed by
+//! token ids, so an n-gram is found from its tokens without building its
+//! string. Feature strings (scikit-learn's column order) are derived from the
+//! tables on first use, so loading a model allocates no string per feature.
+
+use std::sync::OnceLock;
 
 use compact_str::CompactString;
 use rustc_hash::FxHashMap;
@@ -17,23 +20,213 @@ pub fn pair_key(a: u32, b: u32) -> u64 {
 
 #[derive(Debug, Clone, Default)]
 pub struct VocabIndex {
-    /// Feature strings, strictly ascending (byte order = code-point order).
-    terms: Vec<String>,
+    /// Number of features.
+    n_features: usize,
+    /// Feature strings, strictly ascending (byte order = code-point order),
+    /// built on first use (or given by the builder that already had them).
+    terms: OnceLock<Vec<String>>,
     /// Token string → token id, for every token some feature uses. Keys
     /// of up to 24 bytes are stored inline (no pointer to chase on lookup).
     tokens: FxHashMap<CompactString, u32>,
     /// Token id → feature index of the unigram, or NONE.
     unigram: Vec<u32>,
     /// (token id, token id) → feature index.
-    bigram: FxHashMap<u64, u32>,
+    bigram: PairTable,
     /// Longer n-grams: token ids → feature index.
     longer: FxHashMap<Box<[u32]>, u32>,
+}
+
+/// Collects features in feature (sorted) order and freezes them into a
+/// [`VocabIndex`].
+#[derive(Debug, Default)]
+pub(crate) struct VocabBuilder {
+    tokens: FxHashMap<CompactString, u32>,
+    unigram: Vec<u32>,
+    bigram: PairTable,
+    /// Bigrams of the current first token, not yet in `bigram`.
+    group: Vec<[u32; 2]>,
+    group_first: u32,
+    n_bigrams: usize,
+    longer: FxHashMap<Box<[u32]>, u32>,
+    n_features: usize,
+}
+
+impl VocabBuilder {
+    /// A builder over `tokens` (distinct; ids 0..len, the caller checks),
+    /// with room for `bigrams` 2-token features.
+    pub(crate) fn with_tokens(tokens: FxHashMap<CompactString, u32>, bigrams: usize) -> VocabBuilder {
+        VocabBuilder {
+            unigram: vec![NONE; tokens.len()],
+            bigram: PairTable::new(tokens.len(), bigrams),
+            tokens,
+            group: Vec::new(),
+            group_first: NONE,
+            n_bigrams: 0,
+            longer: FxHashMap::default(),
+            n_features: 0,
+        }
+    }
+
+    pub(crate) fn n_tokens(&self) -> usize {
+        self.unigram.len()
+    }
+
+    pub(crate) fn n_features(&self) -> usize {
+        self.n_features
+    }
+
+    pub(crate) fn n_bigrams(&self) -> usize {
+        self.n_bigrams
+    }
+
+    /// Record the next feature (index = features so far), made of the given
+    /// token ids. Every id must be below the token count and the n-gram must
+    /// not be a feature yet (the callers' sorted inputs guarantee both);
+    /// otherwise the index stays memory-safe but may miss a feature.
+    pub(crate) fn push(&mut self, ids: &[u32]) {
+        let f = self.n_features as u32;
+        match ids {
+            [] => return,
+            [a] => {
+                if let Some(slot) = self.unigram.get_mut(*a as usize) {
+                    *slot = f;
+                }
+            }
+            [a, b] => {
+                if *a != self.group_first {
+                    self.bigram.add_group(self.group_first, &self.group);
+                    self.group.clear();
+                    self.group_first = *a;
+                }
+                self.group.push([*b, f]);
+                self.n_bigrams += 1;
+            }
+            more => {
+                self.longer.insert(more.into(), f);
+            }
+        }
+        self.n_features += 1;
+    }
+
+    /// Freeze; `terms` are the feature strings when the caller has them.
+    pub(crate) fn finish(mut self, terms: Option<Vec<String>>) -> VocabIndex {
+        self.bigram.add_group(self.group_first, &self.group);
+        VocabIndex {
+            n_features: self.n_features,
+            terms: terms.map_or_else(OnceLock::new, OnceLock::from),
+            tokens: self.tokens,
+            unigram: self.unigram,
+            bigram: self.bigram,
+            longer: self.longer,
+        }
+    }
+}
+
+/// Bigram lookup, (token id, token id) → feature: for each first token, a
+/// small open-addressing table (linear probing, at most 60% full) of its
+/// successors, laid out one after another in feature order. Features arrive
+/// grouped by first token (they are sorted), so building writes each small
+/// table while it is cache-resident and needs no temporary copies: loading
+/// 400k bigrams costs a few milliseconds, where inserting them into one
+/// large hash table costs a cache miss each.
+#[derive(Debug, Clone, Default)]
+struct PairTable {
+    /// Per first token: `[start, size]` of its table in `slots` (size 0: none).
+    regions: Vec<[u32; 2]>,
+    /// `[second token id, feature]`; NONE as the token marks an empty slot.
+    slots: Vec<[u32; 2]>,
+}
+
+const EMPTY_SLOT: [u32; 2] = [NONE, NONE];
+
+/// Home slot of `b` in a table of `size` slots.
+#[inline]
+fn home(b: u32, size: usize) -> usize {
+    // Fibonacci hashing, then the top bits scaled to the size (no modulo).
+    ((b.wrapping_mul(0x9E37_79B9) as u64 * size as u64) >> 32) as usize
+}
+
+impl PairTable {
+    fn new(n_tokens: usize, bigrams: usize) -> PairTable {
+        PairTable {
+            regions: vec![[0, 0]; n_tokens],
+            slots: Vec::with_capacity(bigrams.saturating_mul(5) / 3 + n_tokens.min(bigrams)),
+        }
+    }
+
+    /// Store the successors `group` (`[second, feature]`, distinct seconds)
+    /// of first token `a`, which has none yet.
+    fn add_group(&mut self, a: u32, group: &[[u32; 2]]) {
+        let Some(region) = self.regions.get_mut(a as usize) else {
+            return;
+        };
+        debug_assert_eq!(region[1], 0, "bigrams arrive grouped by first token");
+        if group.is_empty() {
+            return;
+        }
+        let size = group.len() + group.len() * 2 / 3 + 1;
+        let start = self.slots.len();
+        *region = [start as u32, size as u32];
+        self.slots.resize(start + size, EMPTY_SLOT);
+        let table = &mut self.slots[start..];
+        for &[b, f] in group {
+            let mut i = home(b, size);
+            while table[i][0] != NONE {
+                i = if i + 1 == size { 0 } else { i + 1 };
+            }
+            table[i] = [b, f];
+        }
+    }
+
+    #[inline]
+    fn get(&self, a: u32, b: u32) -> u32 {
+        let Some(&[start, size]) = self.regions.get(a as usize) else {
+            return NONE;
+        };
+        let (start, size) = (start as usize, size as usize);
+        let Some(table) = self.slots.get(start..start + size) else {
+            return NONE;
+        };
+        if size == 0 {
+            return NONE;
+        }
+        // Every table has an empty slot, so the probe ends.
+        let mut i = home(b, size);
+        loop {
+            let [s, f] = table[i];
+            if s == b {
+                return f;
+            }
+            if s == NONE {
+                return NONE;
+            }
+            i = if i + 1 == size { 0 } else { i + 1 };
+        }
+    }
+
+    /// Every `(first, second, feature)`.
+    fn for_each(&self, mut visit: impl FnMut(u32, u32, u32)) {
+        for (a, &[start, size]) in self.regions.iter().enumerate() {
+            let table = self
+                .slots
+                .get(start as usize..start as usize + size as usize)
+                .unwrap_or(&[]);
+            for &[b, f] in table {
+                if b != NONE {
+                    visit(a as u32, b, f);
+                }
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.slots.iter().filter(|s| s[0] != NONE).count()
+    }
 }
 
 impl VocabIndex {
     /// Build from sorted, unique feature strings (tokens joined by one space).
     pub fn from_terms(terms: Vec<String>) -> Result<VocabIndex> {
-        let mut idx = VocabIndex::default();
         for (i, w) in terms.windows(2).enumerate() {
             if w[0] >= w[1] {
                 return err(
@@ -42,22 +235,15 @@ impl VocabIndex {
                 );
             }
         }
-        // Size the tables up front: rehashing while loading a large model
-        // costs more than the counting pass.
-        let (mut uni, mut bi) = (0usize, 0usize);
-        for t in &terms {
-            match t.bytes().filter(|&b| b == b' ').count() {
-                0 => uni += 1,
-                1 => bi += 1,
-                _ => {}
-            }
-        }
-        idx.tokens.reserve(uni.max(terms.len() / 4));
-        idx.unigram.reserve(uni.max(terms.len() / 4));
-        idx.bigram.reserve(bi);
-        let mut ids: Vec<u32> = Vec::new();
+        let bi = terms
+            .iter()
+            .filter(|t| t.bytes().filter(|&b| b == b' ').count() == 1)
+            .count();
+        let mut tokens: FxHashMap<CompactString, u32> = FxHashMap::default();
+        let mut features: Vec<u32> = Vec::new();
+        let mut spans: Vec<(u32, u8)> = Vec::with_capacity(terms.len());
         for (f, term) in terms.iter().enumerate() {
-            ids.clear();
+            let start = features.len();
             for tok in term.split(' ') {
                 if tok.is_empty() {
                     return err(
@@ -65,17 +251,28 @@ impl VocabIndex {
                         format!("vocabulary entry {f} has an empty token"),
                     );
                 }
-                let next = idx.tokens.len() as u32;
-                let id = *idx.tokens.entry(CompactString::new(tok)).or_insert(next);
-                if id == next {
-                    idx.unigram.push(NONE);
+                // Tokens are runs of word characters: below the space there
+                // are only control characters, which would also break the
+                // equivalence of string order and token-id order.
+                if tok.bytes().any(|b| b < b' ') {
+                    return err(
+                        ErrorCode::ModelCorrupt,
+                        format!("vocabulary entry {f} has a control character"),
+                    );
                 }
-                ids.push(id);
+                let next = tokens.len() as u32;
+                features.push(*tokens.entry(CompactString::new(tok)).or_insert(next));
             }
-            idx.insert_feature(&ids, f as u32);
+            let len = u8::try_from(features.len() - start).map_err(|_| {
+                crate::error::Error::new(ErrorCode::ModelCorrupt, format!("vocabulary entry {f} is too long"))
+            })?;
+            spans.push((start as u32, len));
         }
-        idx.terms = terms;
-        Ok(idx)
+        let mut b = VocabBuilder::with_tokens(tokens, bi);
+        for &(start, len) in &spans {
+            b.push(&features[start as usize..start as usize + len as usize]);
+        }
+        Ok(b.finish(Some(terms)))
     }
 
     /// Build from sorted feature strings whose token ids (in a global token
@@ -89,55 +286,118 @@ impl VocabIndex {
         spans: &[(u32, u8)],
         token_strings: &[Box<str>],
     ) -> (VocabIndex, Vec<u32>) {
-        let mut idx = VocabIndex::default();
         let mut global_to_local = vec![NONE; token_strings.len()];
-        let bi = spans.iter().filter(|s| s.1 == 2).count();
-        idx.bigram.reserve(bi);
-        let mut local: Vec<u32> = Vec::new();
-        for (f, &(start, len)) in spans.iter().enumerate() {
-            local.clear();
-            for &g in &token_ids[start as usize..start as usize + len as usize] {
-                let slot = &mut global_to_local[g as usize];
-                if *slot == NONE {
-                    *slot = idx.unigram.len() as u32;
-                    idx.tokens.insert(CompactString::new(&token_strings[g as usize]), *slot);
-                    idx.unigram.push(NONE);
-                }
-                local.push(*slot);
+        let mut tokens: FxHashMap<CompactString, u32> = FxHashMap::default();
+        for &g in token_ids {
+            let slot = &mut global_to_local[g as usize];
+            if *slot == NONE {
+                *slot = tokens.len() as u32;
+                tokens.insert(CompactString::new(&token_strings[g as usize]), *slot);
             }
-            idx.insert_feature(&local, f as u32);
         }
-        idx.terms = terms;
-        (idx, global_to_local)
+        let bi = spans.iter().filter(|s| s.1 == 2).count();
+        let mut b = VocabBuilder::with_tokens(tokens, bi);
+        let mut local: Vec<u32> = Vec::new();
+        for &(start, len) in spans {
+            local.clear();
+            local.extend(
+                token_ids[start as usize..start as usize + len as usize]
+                    .iter()
+                    .map(|&g| global_to_local[g as usize]),
+            );
+            b.push(&local);
+        }
+        (b.finish(Some(terms)), global_to_local)
     }
 
-    /// Record feature `f` under the vocabulary token ids it is made of.
-    fn insert_feature(&mut self, ids: &[u32], f: u32) {
-        match ids {
-            [a] => self.unigram[*a as usize] = f,
-            [a, b] => {
-                self.bigram.insert(pair_key(*a, *b), f);
-            }
-            more => {
-                self.longer.insert(more.into(), f);
+    /// Token strings by token id.
+    pub fn token_strings(&self) -> Vec<&str> {
+        let mut out = vec![""; self.unigram.len()];
+        for (s, &id) in &self.tokens {
+            if let Some(slot) = out.get_mut(id as usize) {
+                *slot = s.as_str();
             }
         }
+        out
+    }
+
+    /// Number of 2-token features.
+    pub fn n_bigrams(&self) -> usize {
+        self.bigram.len()
+    }
+
+    /// The token ids of every feature, in feature order: feature `f` is
+    /// `ids[offsets[f]..offsets[f + 1]]` (`offsets` has `len() + 1` entries).
+    pub fn feature_token_ids(&self) -> (Vec<usize>, Vec<u32>) {
+        let n = self.n_features;
+        let mut lens = vec![0usize; n + 1];
+        let mut set_len = |f: u32, len: usize| {
+            if let Some(l) = lens.get_mut(f as usize) {
+                *l = len;
+            }
+        };
+        self.unigram.iter().filter(|&&f| f != NONE).for_each(|&f| set_len(f, 1));
+        self.bigram.for_each(|_, _, f| set_len(f, 2));
+        self.longer.iter().for_each(|(k, &f)| set_len(f, k.len()));
+        // Exclusive prefix sum: lens becomes offsets.
+        let mut total = 0;
+        for l in lens.iter_mut() {
+            let len = *l;
+            *l = total;
+            total += len;
+        }
+        let offsets = lens;
+        let mut ids = vec![NONE; total];
+        let mut put = |f: u32, src: &[u32]| {
+            let f = f as usize;
+            if f < n && offsets[f + 1] - offsets[f] == src.len() {
+                ids[offsets[f]..offsets[f + 1]].copy_from_slice(src);
+            }
+        };
+        for (t, &f) in self.unigram.iter().enumerate() {
+            if f != NONE {
+                put(f, &[t as u32]);
+            }
+        }
+        self.bigram.for_each(|a, b, f| put(f, &[a, b]));
+        for (k, &f) in &self.longer {
+            put(f, k);
+        }
+        (offsets, ids)
     }
 
     pub fn len(&self) -> usize {
-        self.terms.len()
+        self.n_features
     }
 
     pub fn is_empty(&self) -> bool {
-        self.terms.is_empty()
+        self.n_features == 0
     }
 
+    /// Feature strings in feature order (tokens joined by one space); built
+    /// on the first call when the index was loaded from a model file.
     pub fn terms(&self) -> &[String] {
-        &self.terms
+        self.terms.get_or_init(|| {
+            let tokens = self.token_strings();
+            let (offsets, ids) = self.feature_token_ids();
+            offsets
+                .windows(2)
+                .map(|w| {
+                    let mut term = String::new();
+                    for (i, &t) in ids[w[0]..w[1]].iter().enumerate() {
+                        if i > 0 {
+                            term.push(' ');
+                        }
+                        term.push_str(tokens.get(t as usize).copied().unwrap_or(""));
+                    }
+                    term
+                })
+                .collect()
+        })
     }
 
     pub fn term(&self, feature: u32) -> Option<&str> {
-        self.terms.get(feature as usize).map(String::as_str)
+        self.terms().get(feature as usize).map(String::as_str)
     }
 
     /// Token id of a token string, or NONE when no feature uses it.
@@ -161,7 +421,7 @@ impl VocabIndex {
                 if *a == NONE || *b == NONE {
                     NONE
                 } else {
-                    self.bigram.get(&pair_key(*a, *b)).copied().unwrap_or(NONE)
+                    self.bigram.get(*a, *b)
                 }
             }
             more => {
@@ -207,5 +467,47 @@ mod tests {
         assert_eq!(bad(&["b", "a"]), ErrorCode::ModelCorrupt);
         assert_eq!(bad(&["a", "a"]), ErrorCode::ModelCorrupt);
         assert_eq!(bad(&["a  b"]), ErrorCode::ModelCorrupt);
+        assert_eq!(bad(&["a\tb"]), ErrorCode::ModelCorrupt);
+    }
+
+    #[test]
+    fn pair_table_finds_every_entry_and_nothing_else() {
+        for n in [0u32, 1, 7, 100, 5000] {
+            // First tokens 0..10 with growing groups; seconds are multiples of 3.
+            let entries: Vec<[u32; 3]> = (0..n).map(|i| [i * 10 / n.max(1), i * 3, i]).collect();
+            let mut t = PairTable::new(12, n as usize);
+            for a in 0..10 {
+                let group: Vec<[u32; 2]> = entries.iter().filter(|e| e[0] == a).map(|e| [e[1], e[2]]).collect();
+                t.add_group(a, &group);
+            }
+            assert_eq!(t.len(), n as usize);
+            for &[a, b, f] in &entries {
+                assert_eq!(t.get(a, b), f);
+                assert_eq!(t.get(a, b + 1), NONE);
+                assert_eq!(t.get(a + 1, b), NONE);
+            }
+            assert_eq!(t.get(11, 0), NONE);
+            assert_eq!(t.get(12, 0), NONE);
+            assert_eq!(t.get(NONE, NONE), NONE);
+        }
+    }
+
+    #[test]
+    fn feature_strings_are_rebuilt_from_the_tables() {
+        let terms: Vec<String> = ["bad", "good", "good movie", "not good", "not so good"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let v = VocabIndex::from_terms(terms.clone()).unwrap();
+        let (offsets, ids) = v.feature_token_ids();
+        let tokens = v.token_strings();
+        let mut b = VocabBuilder::with_tokens(v.tokens.clone(), 2);
+        for w in offsets.windows(2) {
+            b.push(&ids[w[0]..w[1]]);
+        }
+        let rebuilt = b.finish(None);
+        assert_eq!(rebuilt.terms(), terms.as_slice());
+        assert_eq!(rebuilt.term(3), Some("not good"));
+        assert_eq!(tokens.len(), 5);
     }
 }

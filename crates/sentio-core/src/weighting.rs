@@ -23,8 +23,19 @@ pub struct Weighting {
 pub fn idf_from_df(df: &[u32], n_docs: u64, smooth: bool) -> Vec<f64> {
     let s = if smooth { 1.0 } else { 0.0 };
     let n = n_docs as f64 + s;
-    df.iter().map(|&d| ln(n / (d as f64 + s)) + 1.0).collect()
+    let idf = |d: u32| ln(n / (d as f64 + s)) + 1.0;
+    // Most features are rare, so a few small document frequencies cover
+    // most of the vocabulary: compute those once (same expression, same
+    // bits) instead of one `ln` per feature.
+    let memo_len = (n_docs.saturating_add(1)).min(IDF_MEMO as u64).min(df.len() as u64) as u32;
+    let memo: Vec<f64> = (0..memo_len).map(idf).collect();
+    df.iter()
+        .map(|&d| memo.get(d as usize).copied().unwrap_or_else(|| idf(d)))
+        .collect()
 }
+
+/// Document frequencies below this get their idf from a table.
+const IDF_MEMO: usize = 1024;
 
 impl Weighting {
     /// Turn raw counts into normalised tf-idf values, in place.

@@ -20,6 +20,64 @@ fn code(bytes: &[u8]) -> ErrorCode {
     Model::from_bytes(bytes).unwrap_err().code
 }
 
+/// `fixtures/model-v1.bin` was written by the format-1 engine (commit
+/// 72fa513) from exactly these texts and config.
+fn v1_fixture_model() -> Model {
+    let texts = [
+        "good fun film",
+        "great good plot",
+        "bad dull film",
+        "awful bad plot",
+        "good good",
+        "bad bad",
+        "not good at all, dull",
+        "not bad, good fun",
+    ];
+    let labels = ["pos", "pos", "neg", "neg", "pos", "neg", "neg", "pos"];
+    let cfg = TrainConfig {
+        ngram_range: [1, 2],
+        sublinear_tf: true,
+        ..TrainConfig::default()
+    };
+    Trainer::fit(cfg, &texts, &labels).unwrap()
+}
+
+#[test]
+fn reads_format_1_files() {
+    let v1 = include_bytes!("fixtures/model-v1.bin");
+    assert_eq!(u32::from_le_bytes(v1[8..12].try_into().unwrap()), 1);
+    let old = Model::from_bytes(v1).unwrap();
+    let fresh = v1_fixture_model();
+    assert_eq!(old.vocabulary(), fresh.vocabulary());
+    assert_eq!(old.idf(), fresh.idf());
+    assert_eq!(old.classifier(), fresh.classifier());
+    for text in ["good film", "bad plot", "not good", "", "fun fun fun"] {
+        assert_eq!(old.predict(text), fresh.predict(text));
+    }
+    // Saving an old model writes the current format, as training does.
+    assert_eq!(old.to_bytes(), fresh.to_bytes());
+    assert_eq!(
+        u32::from_le_bytes(fresh.to_bytes()[8..12].try_into().unwrap()),
+        sentio_core::model_file::FORMAT_VERSION
+    );
+}
+
+#[test]
+fn unknown_versions_say_so() {
+    let mut v = model_bytes(TrainConfig::default());
+    for version in [0u32, 2, 4, 99, u32::MAX] {
+        v[8..12].copy_from_slice(&version.to_le_bytes());
+        let e = Model::from_bytes(&v).unwrap_err();
+        assert_eq!(e.code, ErrorCode::ModelVersion);
+        assert!(
+            e.message
+                .contains(&format!("unsupported model file format version {version}")),
+            "{}",
+            e.message
+        );
+    }
+}
+
 #[test]
 fn framing_errors() {
     let good = model_bytes(TrainConfig {

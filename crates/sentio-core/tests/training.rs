@@ -72,6 +72,17 @@ fn configs() -> Vec<TrainConfig> {
             norm: sentio_core::Norm::L1,
             ..TrainConfig::default()
         },
+        // No unigram features: tokens that only occur inside n-grams.
+        TrainConfig {
+            ngram_range: [2, 3],
+            ..TrainConfig::default()
+        },
+        TrainConfig {
+            ngram_range: [1, 4],
+            sublinear_tf: true,
+            max_features: Some(60),
+            ..TrainConfig::default()
+        },
     ]
 }
 
@@ -107,7 +118,14 @@ fn round_trip_preserves_predictions() {
     let (t, l) = corpus();
     for cfg in configs() {
         let m = Trainer::fit(cfg, &refs(&t), &refs(&l)).unwrap();
-        let back = Model::from_bytes(&m.to_bytes()).unwrap();
+        let bytes = m.to_bytes();
+        let back = Model::from_bytes(&bytes).unwrap();
+        // Everything the file stores comes back bit for bit.
+        assert_eq!(back.to_bytes(), bytes);
+        assert_eq!(back.vocabulary(), m.vocabulary());
+        assert_eq!(back.document_frequencies(), m.document_frequencies());
+        assert_eq!(back.idf(), m.idf());
+        assert_eq!(back.classifier(), m.classifier());
         for text in ["great wonderful", "awful boring", "", "!!!", "tuesday in paris"] {
             assert_eq!(m.predict(text), back.predict(text));
         }
