@@ -39,6 +39,11 @@ test('sentio demo serves the demo model on the printed address until Ctrl-C', as
   // Wait for the curl line too, then run its request.
   while (!/try: curl/.test(out)) await new Promise((r) => setTimeout(r, 50));
   assert.match(out, /try: curl .*\/v1\/models\/demo\/predict/);
+  // The playground's address, and the web app there (built by the bootstrap's web step).
+  assert.match(out, new RegExp(`Playground .*dashboard: .*${url.replace(/[.]/g, '\\.')}/`));
+  const page = await fetch(`${url}/`);
+  assert.equal(page.status, 200);
+  assert.match(page.headers.get('content-type') ?? '', /text\/html/);
 
   const res = await fetch(`${url}/v1/models/demo/predict`, {
     method: 'POST',

@@ -5,7 +5,8 @@
  * store, then loads the registered version back and shows predictions with
  * the words that drove them. Unless `--no-serve` (or `--json`), it then
  * points the `production` alias at that version and serves it with
- * `sentio serve` until Ctrl-C, printing the address and a sample `curl`.
+ * `sentio serve` until Ctrl-C, printing the address, the playground's
+ * address (the web app at `/`) and a sample `curl`.
  * @module
  */
 import type { Command } from 'commander';
@@ -184,6 +185,9 @@ async function serveDemo(
   });
   out.write(
     `\n${color.green('Serving')} ${color.bold(`${DEMO_MODEL}@production`)} (v${version}) on ${server.url} · docs ${server.url}/docs\n`,
+  );
+  out.write(
+    `${color.green('Playground')} (predicts in your browser, offline after the first visit) and dashboard: ${color.bold(`${server.url}/`)}\n`,
   );
   out.write(`try: ${exampleCurl(server.url, DEMO_MODEL)}\n${color.dim('(Ctrl-C to stop)')}\n`);
   await server.closed;

@@ -134,6 +134,7 @@ export const playgroundPage: Page = async (root, params) => {
       const same = r.label === mine.label && diff === 0;
       agree.className = `agree ${same ? 'ok' : 'bad'}`;
       agree.dataset.agree = String(same);
+      agree.dataset.text = text;
       agree.textContent = same
         ? `Agree: same label (${r.label}) and identical probabilities, server ${r.model}@${r.version} vs browser v${l.version}`
         : `DIFFER: server says ${r.label}, browser ${mine.label}; largest probability difference ${diff}`;
