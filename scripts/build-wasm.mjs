@@ -23,6 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import zlib from 'node:zlib';
+import { aptInstall as sharedAptInstall } from './lib/apt.mjs';
 import { formatDuration, ROOT, run, toolEnv } from './lib/common.mjs';
 
 const CRATE = 'sentio-wasm';
@@ -86,57 +87,9 @@ async function chooseRoute() {
   };
 }
 
-// ---------------------------------------------------------------- apt helpers
+// ---------------------------------------------------------------- apt (scripts/lib/apt.mjs)
 
-function dpkgInstalled(pkg) {
-  try {
-    // /var/lib/dpkg/status is the source of truth; parsing it avoids a process per package.
-    const status = fs.readFileSync('/var/lib/dpkg/status', 'utf8');
-    const re = new RegExp(
-      `^Package: ${pkg.replace(/[.+]/g, '\\$&')}\\n(?:[^\\n]+\\n)*?Status: ([^\\n]+)`,
-      'm',
-    );
-    return re.exec(status)?.[1] === 'install ok installed';
-  } catch {
-    return false;
-  }
-}
-
-let aptUpdated = false;
-async function aptInstall(pkgs, { optional = false } = {}) {
-  const missing = pkgs.filter((p) => !dpkgInstalled(p));
-  if (missing.length === 0) return true;
-  const root = typeof process.getuid === 'function' && process.getuid() === 0;
-  const sudo = root ? [] : ['sudo', '-n'];
-  const env = toolEnv({ DEBIAN_FRONTEND: 'noninteractive' });
-  const apt = async (args) => {
-    const [cmd, ...rest] = [...sudo, 'apt-get', ...args];
-    return (await run(cmd, rest, { env, allowFailure: true })).code === 0;
-  };
-  const install = [
-    '-y',
-    '-q',
-    '-o',
-    'DPkg::Lock::Timeout=300',
-    'install',
-    '--no-install-recommends',
-    ...missing,
-  ];
-  say(`apt-get install ${missing.join(' ')}`);
-  if (await apt(install)) return true;
-  if (!aptUpdated) {
-    // Usually "Unable to locate package" on a machine whose lists were never fetched.
-    say('apt-get install failed; running apt-get update once and retrying');
-    aptUpdated = true;
-    await apt(['-q', '-o', 'DPkg::Lock::Timeout=300', 'update']);
-    if (await apt(install)) return true;
-  }
-  if (optional) return false;
-  throw new Error(
-    `could not install Debian packages ${missing.join(', ')}` +
-      (root ? '' : ' (not root, and `sudo -n` did not work: install them by hand)'),
-  );
-}
+const aptInstall = (pkgs, opts = {}) => sharedAptInstall(pkgs, { say, ...opts });
 
 // ---------------------------------------------------------------- cargo build
 
