@@ -99,10 +99,16 @@ fn main() {
         times.len(),
         cpu[cpu.len() / 2]
     );
-    assert_eq!(
-        model.to_bytes(),
-        bytes,
-        "a loaded model re-serializes to the same bytes"
+    let t = Instant::now();
+    let again = model.to_bytes();
+    let save = t.elapsed();
+    assert_eq!(again, bytes, "a loaded model re-serializes to the same bytes");
+    let t = Instant::now();
+    let terms = model.vocabulary().map_or(0, <[String]>::len);
+    println!(
+        "to_bytes {:.1} ms | first vocabulary() {:.1} ms ({terms} strings)",
+        save.as_secs_f64() * 1e3,
+        t.elapsed().as_secs_f64() * 1e3
     );
     if let Some(test) = test {
         let (et, _) = read(test);

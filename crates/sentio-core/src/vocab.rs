@@ -219,6 +219,7 @@ impl PairTable {
         }
     }
 
+    #[cfg(test)]
     fn len(&self) -> usize {
         self.slots.iter().filter(|s| s[0] != NONE).count()
     }
@@ -319,11 +320,6 @@ impl VocabIndex {
             }
         }
         out
-    }
-
-    /// Number of 2-token features.
-    pub fn n_bigrams(&self) -> usize {
-        self.bigram.len()
     }
 
     /// The token ids of every feature, in feature order: feature `f` is
