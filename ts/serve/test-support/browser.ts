@@ -61,6 +61,8 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const dir = path.join(packageRoot(), 'docs', 'screenshots');
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${name}.png`);
+  // Transient notifications would cover the page.
+  await page.evaluate(() => document.getElementById('toasts')?.replaceChildren());
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
