@@ -40,6 +40,7 @@ export const ERROR_CODES = {
   REGISTRY_STORE_INVALID: { exit: 6, http: 500 },
   REGISTRY_STORE_BUSY: { exit: 6, http: 503 },
   REGISTRY_STORE_READONLY: { exit: 6, http: 500 },
+  REGISTRY_STORE_UNREACHABLE: { exit: 6, http: 503 },
   REGISTRY_BACKEND_UNSUPPORTED: { exit: 6, http: 501 },
   REGISTRY_EXPORT_CONFLICT: { exit: 6, http: 409 },
   REGISTRY_IMPORT_INVALID: { exit: 6, http: 400 },

@@ -2,15 +2,17 @@
  * Opening a store: pick the backend from the location, check the store
  * exists (readers never create one), migrate it forward, refuse a newer one.
  *
- * A location is a directory today (SQLite `registry.db` + `artifacts/`).
- * URLs are reserved for networked backends: `postgres://…` will select the
- * PostgreSQL backend (issue 9) behind the same `Registry` interface.
+ * A location is a directory (SQLite `registry.db` + `artifacts/`), a
+ * `file://` URL of one, or a `postgres://` / `postgresql://` URL, which
+ * selects the PostgreSQL backend (postgres/open.ts) behind the same
+ * `Registry` interface.
  * @module
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { SentioError } from '../errors/index.js';
 import { FsArtifactStore } from './fs-artifact-store.js';
+import { redactUrl } from './postgres/url.js';
 import { SentioRegistry } from './registry.js';
 import { openSqliteBackend } from './sqlite/backend.js';
 import type { OpenOptions, Registry } from './types.js';
@@ -38,13 +40,16 @@ export async function openRegistry(location: string, opts: OpenOptions = {}): Pr
     throw new SentioError('REGISTRY_STORE_NOT_FOUND', 'no store location given');
   }
   const scheme = URL_SCHEME.exec(location)?.[1]?.toLowerCase();
+  if (scheme === 'postgres' || scheme === 'postgresql') {
+    // Loaded on demand: SQLite users never load the PostgreSQL driver.
+    const { openPostgresRegistry } = await import('./postgres/open.js');
+    return openPostgresRegistry(location.trim(), opts);
+  }
   if (scheme !== undefined && scheme !== 'file') {
     throw new SentioError(
       'REGISTRY_BACKEND_UNSUPPORTED',
-      scheme === 'postgres' || scheme === 'postgresql'
-        ? 'the PostgreSQL backend is not available in this Sentio yet; use a store directory'
-        : `unsupported store location "${location}": give a directory`,
-      { store: location },
+      `unsupported store location "${redactUrl(location)}": give a directory or a postgres:// URL`,
+      { store: redactUrl(location) },
     );
   }
   const dirArg = scheme === 'file' ? new URL(location).pathname : location;

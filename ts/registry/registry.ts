@@ -67,11 +67,17 @@ function checkDescription(text: string): string {
 }
 
 export class SentioRegistry implements Registry {
+  readonly location: string;
+
   constructor(
     readonly dir: string,
     readonly artifacts: ArtifactStore,
     private readonly db: RegistryBackend,
-  ) {}
+    /** Where the store is, for people (default: `dir`). */
+    location?: string,
+  ) {
+    this.location = location ?? dir;
+  }
 
   get backend(): string {
     return this.db.name;

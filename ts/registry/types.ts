@@ -292,7 +292,11 @@ export interface ArtifactStore {
   /** The bytes, verified: ARTIFACT_MISSING / ARTIFACT_CORRUPT. */
   get(sha256: string): Promise<Uint8Array>;
   has(sha256: string): Promise<boolean>;
-  /** Local path of the object (for the filesystem store; a cache path for remote stores). */
+  /**
+   * Local path of the object: the object itself for the filesystem store; for
+   * remote stores the host's cached copy, and a throw when it is not cached
+   * (read it with get(), which caches it).
+   */
   pathOf(sha256: string): string;
   /** Re-hash every object; `expected` hashes that are absent are reported missing. */
   verifyAll(expected?: Iterable<string>): Promise<VerifyReport>;
@@ -308,10 +312,16 @@ export interface ArtifactStore {
 
 /** The registry and experiment tracker over one store. */
 export interface Registry {
-  /** Store location (a directory for SQLite). */
+  /**
+   * The store's local directory: the store itself for SQLite; for a URL
+   * store (PostgreSQL) this host's cache directory,
+   * `$SENTIO_CACHE/stores/<hash of the URL without password>/`.
+   */
   readonly dir: string;
+  /** Where the store is, for messages: the directory, or the URL without its password. */
+  readonly location: string;
   readonly artifacts: ArtifactStore;
-  /** Backend name, e.g. "sqlite". */
+  /** Backend name: "sqlite" or "postgres". */
   readonly backend: string;
 
   createRun(input: CreateRunInput): Promise<RunRecord>;
