@@ -9,6 +9,7 @@ import type { Auth } from './auth.js';
 import type { ServeMetrics } from './metrics.js';
 import type { ModelCatalog } from './model-catalog.js';
 import type { PredictionLog } from './monitoring/prediction-log.js';
+import type { ServerMonitoring } from './monitoring/server-monitoring.js';
 import type { ResolvedServeOptions } from './options.js';
 import type { PredictContext } from './predict.js';
 import type { PredictionIds } from './prediction-id.js';
@@ -38,6 +39,8 @@ export interface ServerContext {
   predict: PredictContext;
   /** The prediction log (its thread also joins feedback when logging is off). */
   predictionLog: PredictionLog;
+  /** Drift, accuracy and alert evaluation (a background thread), and reports. */
+  monitoring: ServerMonitoring;
   state: ServerState;
   log: FastifyBaseLogger;
   engineInfo: { backend: string; version: string };

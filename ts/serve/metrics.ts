@@ -51,6 +51,7 @@ export class ServeMetrics {
   private readonly rolloutAborts: client.Counter<string>;
   private readonly rolloutInfo: client.Gauge<string>;
   private readonly rolloutFlushErrors: client.Counter<string>;
+  private readonly feedbackItems: client.Counter<string>;
   private readonly infoLabels = new Map<string, Record<string, string>>();
 
   constructor(defaults: Record<string, string> = {}) {
@@ -199,6 +200,12 @@ export class ServeMetrics {
       labelNames: [...rollout, 'rollout', 'version', 'percent'],
       registers,
     });
+    this.feedbackItems = new client.Counter({
+      name: 'sentio_feedback_items_total',
+      help: 'Ground-truth labels received by POST /v1/feedback, by outcome (recorded, updated, unknown)',
+      labelNames: ['outcome'],
+      registers,
+    });
     this.rolloutFlushErrors = new client.Counter({
       name: 'sentio_rollout_flush_errors_total',
       help: 'Failed writes of rollout counters or aborts to the registry (retried)',
@@ -288,6 +295,12 @@ export class ServeMetrics {
     };
     if (on) this.rolloutInfo.set(labels, 1);
     else this.rolloutInfo.remove(labels);
+  }
+
+  feedback(recorded: number, updated: number, unknown: number): void {
+    if (recorded > 0) this.feedbackItems.inc({ outcome: 'recorded' }, recorded);
+    if (updated > 0) this.feedbackItems.inc({ outcome: 'updated' }, updated);
+    if (unknown > 0) this.feedbackItems.inc({ outcome: 'unknown' }, unknown);
   }
 
   rolloutFlushFailed(): void {

@@ -8,6 +8,7 @@
 import type { Engine } from '../engine/index.js';
 import type { Registry } from '../registry/index.js';
 import type { PredictionLogOptions, ResolvedLogOptions } from './monitoring/log-options.js';
+import type { MonitoringOptions, ResolvedMonitoring } from './monitoring/monitor-options.js';
 
 /** Request, connection and batching limits (all configurable from the CLI). */
 export interface ServeLimits {
@@ -123,6 +124,11 @@ export interface ServeOptions {
    * text hashed); false turns it off (`--no-prediction-log`).
    */
   predictionLog?: PredictionLogOptions | false;
+  /**
+   * Drift, accuracy and alert evaluation over the logged traffic, every 15 s
+   * in a background thread (default on); false turns it off.
+   */
+  monitoring?: MonitoringOptions | false;
 }
 
 export interface ResolvedServeOptions {
@@ -142,4 +148,6 @@ export interface ResolvedServeOptions {
   workerId: number | null;
   /** null: prediction logging is off. */
   predictionLog: ResolvedLogOptions | null;
+  /** null: no monitoring evaluation. */
+  monitoring: ResolvedMonitoring | null;
 }

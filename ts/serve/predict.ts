@@ -10,6 +10,7 @@ import { SentioError } from '../errors/index.js';
 import type { LoadedModel, TextPrediction } from './loaded-model.js';
 import type { ServeMetrics } from './metrics.js';
 import type { PredictionLog } from './monitoring/prediction-log.js';
+import type { ModelRequestCounts } from './monitoring/request-counts.js';
 import type { PredictionIds } from './prediction-id.js';
 import type { PredictRequest } from './validate-request.js';
 
@@ -36,6 +37,8 @@ export interface PredictContext {
   asyncThreshold: number;
   /** Where answered predictions are logged (null: nowhere). */
   log: PredictionLog | null;
+  /** Requests and failures per model (error-rate alerts). */
+  counts: ModelRequestCounts | null;
 }
 
 function failed(e: unknown): SentioError {

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import { SentioError } from '../errors/index.js';
 import { resolveLogOptions } from './monitoring/log-options.js';
+import { resolveMonitoring } from './monitoring/monitor-options.js';
 import {
   DEFAULT_LIMITS,
   type ResolvedServeOptions,
@@ -116,5 +117,6 @@ export function resolveServeOptions(opts: ServeOptions): ResolvedServeOptions {
     handleSignals: opts.handleSignals ?? false,
     workerId: opts.workerId ?? null,
     predictionLog: resolveLogOptions(opts.predictionLog),
+    monitoring: resolveMonitoring(opts.monitoring),
   };
 }

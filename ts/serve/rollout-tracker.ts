@@ -51,6 +51,8 @@ export interface TrackerDeps {
   offPath: OffPathLimits;
   /** Where off-path (shadow and comparison) scores are logged. */
   predictionLog: PredictionLog | null;
+  /** Called once an automatic abort is recorded in the registry (alerting evaluates at once). */
+  onAborted?: (r: RolloutRecord) => void;
 }
 
 export class RolloutTracker {
@@ -302,6 +304,7 @@ export class RolloutTracker {
           { state: 'aborted', details },
           { who: `server:${this.d.instance}`, reason: breach.message },
         );
+        this.d.onAborted?.(r.record);
         return;
       } catch (e) {
         if (hasCode(e) && e.code === 'DEPLOY_NO_ROLLOUT') {

@@ -40,6 +40,7 @@ export function predictRouted(r: Routed, req: PredictRequest, ctx: PredictContex
       if (res !== null && arm !== null) res.arm = arm;
       const ms = performance.now() - t0;
       cb(err, res);
+      ctx.counts?.answered(r.model.model, res !== null);
       if (res !== null) ctx.log?.answered(r, req, res, ms);
     });
     return;
@@ -67,6 +68,7 @@ export function predictRouted(r: Routed, req: PredictRequest, ctx: PredictContex
     if (res !== null && arm !== null) res.arm = arm;
     cb(err, res);
     // The answer is out (WebSocket) or queued for the reply (REST); now the bookkeeping.
+    ctx.counts?.answered(r.model.model, res !== null);
     if (res !== null) ctx.log?.answered(r, req, res, ms);
     const answeredBy: Arm = arm === 'canary' ? 'candidate' : 'stable';
     const ok = err === null && res !== null;

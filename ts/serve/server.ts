@@ -18,7 +18,10 @@ import { ServeMetrics } from './metrics.js';
 import { ModelCatalog } from './model-catalog.js';
 import { ModelSlot } from './model-slot.js';
 import { registerLogMetrics } from './monitoring/log-metrics.js';
+import type { EvaluationReply } from './monitoring/monitor-protocol.js';
 import { PredictionLog } from './monitoring/prediction-log.js';
+import { ModelRequestCounts } from './monitoring/request-counts.js';
+import { ServerMonitoring } from './monitoring/server-monitoring.js';
 import { DEFAULT_OFF_PATH_LIMITS } from './off-path.js';
 import type { ServeOptions } from './options.js';
 import { PredictionIds } from './prediction-id.js';
@@ -46,6 +49,8 @@ export interface RunningServer {
   flushPredictionLog(): Promise<void>;
   /** The prediction log's counters (as /metrics shows them). */
   predictionLogCounters(): LoggerCounters;
+  /** Run the monitoring evaluation now (as every 15 s); null when off or failed. */
+  evaluateMonitoring(): Promise<EvaluationReply | null>;
   /** Graceful shutdown; idempotent. */
   close(): Promise<void>;
   /** Settles when the server has stopped (by close() or a signal). */
@@ -101,6 +106,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   let app: FastifyInstance | null = null;
   let watcher: ModelWatcher | null = null;
   let predictionLog: PredictionLog | null = null;
+  let monitoring: ServerMonitoring | null = null;
   try {
     const engine = options.engine ?? (await engineOrFail());
     const refs = opts.models ?? (await defaultRefs(registry));
@@ -119,6 +125,18 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     });
     const plog = predictionLog;
     if (opts.predictionLog !== null) registerLogMetrics(metrics.registry, () => plog.counters());
+    const counts = new ModelRequestCounts();
+    monitoring = await ServerMonitoring.create({
+      store: opts.store,
+      options: opts.monitoring,
+      // One process of a cluster evaluates alerts (no duplicate notifications); all export signals.
+      alerting: opts.workerId === null || opts.workerId === 1,
+      registry: metrics.registry,
+      log: app.log,
+      models: () => catalog.names,
+      counts: () => counts.snapshot(),
+    });
+    const mon = monitoring;
     const ids = new PredictionIds();
     const batching = (model: string): BatcherOptions => ({
       maxBatch: opts.limits.batchMaxTexts,
@@ -142,6 +160,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         offPath: DEFAULT_OFF_PATH_LIMITS,
       },
       predictionLog: opts.predictionLog !== null ? predictionLog : null,
+      onRolloutAborted: () => mon.evaluateSoon(),
     });
     const ctx: ServerContext = {
       options: opts,
@@ -159,8 +178,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         metrics,
         asyncThreshold: opts.limits.batchAsyncThreshold,
         log: opts.predictionLog !== null ? predictionLog : null,
+        counts,
       },
       predictionLog,
+      monitoring,
       state: { draining: false, startedAt: new Date().toISOString() },
       log: app.log,
       engineInfo: { backend: engine.backend, version: engine.version },
@@ -191,6 +212,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     }
     const ws = new WsEndpoint(app.server, ctx, app.log);
     watcher.start();
+    monitoring.start();
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr !== null ? addr.port : opts.port;
     const url = formatUrl(opts.host, port);
@@ -204,6 +226,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       watcher,
       rollouts: watcher.rollouts,
       predictionLog,
+      monitoring,
       state: ctx.state,
       timeoutMs: opts.limits.shutdownTimeoutMs,
       closeRegistry: async () => {
@@ -227,12 +250,14 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       },
       flushPredictionLog: () => plog.flush(),
       predictionLogCounters: () => plog.counters(),
+      evaluateMonitoring: () => mon.evaluate(),
       close: running.close,
       closed: running.closed,
     };
   } catch (e) {
     await watcher?.stop().catch(() => {});
     await watcher?.rollouts.stop().catch(() => {});
+    await monitoring?.close(1000).catch(() => {});
     await predictionLog?.close(1000).catch(() => {});
     await app?.close().catch(() => {});
     await writer.close().catch(() => {});

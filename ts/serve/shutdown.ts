@@ -7,12 +7,14 @@
  * is left is cut. Then the watcher stops, the rollout counters are written
  * one last time (after the drain, so they include the last answers), the
  * prediction log is written out (every answered and off-path prediction,
- * within the same budget), and the store is closed.
+ * within the same budget) while monitoring stops (alert notifications in
+ * flight get the same budget), and the store is closed.
  * @module
  */
 import type { FastifyInstance } from 'fastify';
 import type { ServerState } from './context.js';
 import type { PredictionLog } from './monitoring/prediction-log.js';
+import type { ServerMonitoring } from './monitoring/server-monitoring.js';
 import type { RolloutTracker } from './rollout-tracker.js';
 import type { ModelWatcher } from './watcher.js';
 import type { WsEndpoint } from './ws/ws-server.js';
@@ -23,6 +25,7 @@ export interface ShutdownParts {
   watcher: ModelWatcher;
   rollouts: RolloutTracker;
   predictionLog: PredictionLog;
+  monitoring: ServerMonitoring;
   state: ServerState;
   timeoutMs: number;
   closeRegistry: () => Promise<void>;
@@ -68,7 +71,11 @@ export function gracefulClose(p: ShutdownParts): {
       }
       await watcherStopped;
       await p.rollouts.stop().catch(() => {});
-      await p.predictionLog.close(p.timeoutMs).catch(() => {});
+      // Monitoring stops (its webhooks get the budget to deliver) while the log is written out.
+      await Promise.all([
+        p.monitoring.close(p.timeoutMs).catch(() => {}),
+        p.predictionLog.close(p.timeoutMs).catch(() => {}),
+      ]);
       await p.closeRegistry().catch(() => {});
       p.app.log.info({ event: 'shutdown_complete', ms: Date.now() - t0 }, 'server stopped');
       if (p.handleSignals) {

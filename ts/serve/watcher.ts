@@ -63,6 +63,8 @@ export interface WatcherDeps {
   };
   /** Loaded versions are attached to it (drift accounting) and detached when retired. */
   predictionLog: PredictionLog | null;
+  /** An automatic rollout abort was recorded in the registry. */
+  onRolloutAborted?: (r: RolloutRecord) => void;
 }
 
 export class ModelWatcher {
@@ -85,6 +87,7 @@ export class ModelWatcher {
       log: d.log,
       failedRetryMs: d.failedRetryMs,
       predictionLog: d.predictionLog,
+      ...(d.onRolloutAborted !== undefined ? { onAborted: d.onRolloutAborted } : {}),
       load: (model, version) => this.load(model, version),
       retire: (m) => this.retireIfUnused(m),
     });

@@ -22,9 +22,11 @@ import {
 import { installJsonParser } from './json-body.js';
 import { registerAdminRoutes } from './routes-admin.js';
 import { registerDeployRoutes } from './routes-deploy.js';
+import { registerFeedbackRoute } from './routes-feedback.js';
 import { registerHealthRoutes } from './routes-health.js';
 import { registerMetricsRoute } from './routes-metrics.js';
 import { registerModelRoutes } from './routes-models.js';
+import { registerMonitorRoute } from './routes-monitor.js';
 import { registerPredictRoute } from './routes-predict.js';
 import { registerWebApp } from './web-app.js';
 
@@ -112,7 +114,9 @@ export function installRoutes(app: FastifyInstance, ctx: ServerContext, version:
   });
   installCors(app, ctx.options.cors);
   registerPredictRoute(app, ctx);
+  registerFeedbackRoute(app, ctx);
   registerModelRoutes(app, ctx);
+  registerMonitorRoute(app, ctx);
   registerHealthRoutes(app, ctx);
   registerMetricsRoute(app, ctx);
   registerAdminRoutes(app, ctx);

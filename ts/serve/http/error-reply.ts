@@ -50,12 +50,19 @@ export function toSentioError(err: unknown, limits?: { maxBodyBytes: number }): 
   return new SentioError('INTERNAL', 'internal server error');
 }
 
+/** Feedback errors name the field or list the unknown ids (nothing about the server). */
+const PUBLIC_MONITOR_DETAILS: ReadonlySet<string> = new Set([
+  'MONITOR_FEEDBACK_INVALID',
+  'MONITOR_UNKNOWN_PREDICTION',
+]);
+
 /**
  * Deployment errors carry their details (a refused promotion's gate
  * results, the field a bad option names): they answer admin routes only.
  */
 function publicDetails(e: SentioError): Record<string, unknown> | undefined {
-  return String(e.code).startsWith('DEPLOY_') ? e.details : undefined;
+  const code = String(e.code);
+  return code.startsWith('DEPLOY_') || PUBLIC_MONITOR_DETAILS.has(code) ? e.details : undefined;
 }
 
 export function errorBody(e: SentioError, requestId?: string): string {

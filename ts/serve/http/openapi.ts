@@ -8,6 +8,7 @@
 import { ERROR_CODES } from '../../errors/index.js';
 import type { ResolvedServeOptions } from '../options.js';
 import { deployPaths, deploySchemas, ROUTING_DESCRIPTION } from './openapi-deploy.js';
+import { monitorPaths, monitorSchemas } from './openapi-monitor.js';
 import { webPaths } from './openapi-web.js';
 import {
   batchResponseSchema,
@@ -23,7 +24,11 @@ export const DOCS_PATH = '/docs';
 export function serveErrorCodes(): Array<{ code: string; status: number }> {
   return Object.entries(ERROR_CODES)
     .filter(
-      ([code]) => code.startsWith('SERVE_') || code.startsWith('DEPLOY_') || code === 'INTERNAL',
+      ([code]) =>
+        code.startsWith('SERVE_') ||
+        code.startsWith('DEPLOY_') ||
+        code.startsWith('MONITOR_') ||
+        code === 'INTERNAL',
     )
     .map(([code, v]) => ({ code, status: v.http }));
 }
@@ -86,6 +91,7 @@ export function buildOpenApi(
         ServedReference: slotSchema,
         Error: errorSchema,
         ...deploySchemas,
+        ...monitorSchemas(limits.maxBatchTexts),
       },
     },
     paths: {
@@ -173,6 +179,7 @@ export function buildOpenApi(
       },
       ...deployPaths(),
       ...webPaths(apiSecurity),
+      ...monitorPaths(apiSecurity),
       '/healthz': { get: { summary: 'Liveness', responses: { 200: { description: 'Alive' } } } },
       '/readyz': {
         get: {

@@ -10,6 +10,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { SentioError } from '../../errors/index.js';
 import type { LoggerCounters } from '../../monitor/index.js';
 import type { FromLogWorker, LogWorkerInit, ToLogWorker, WireError } from './log-protocol.js';
+import { fromWire } from './wire-error.js';
 
 type Request = Extract<ToLogWorker, { seq: number }>;
 type Reply = { value: unknown; counters?: LoggerCounters };
@@ -21,10 +22,6 @@ export interface LogClientHandlers {
 }
 
 const QUIET_MS = 10_000;
-
-export function fromWire(e: WireError): SentioError {
-  return new SentioError(e.code, e.message, e.details);
-}
 
 export class LogWorkerClient {
   private readonly worker: Worker;

@@ -18,7 +18,7 @@
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { type Engine, type EngineModel, loadEngine } from '../../engine/index.js';
-import { hasCode, SentioError } from '../../errors/index.js';
+import { SentioError } from '../../errors/index.js';
 import {
   type FeedbackItem,
   type FeedbackResult,
@@ -30,8 +30,9 @@ import {
 } from '../../monitor/index.js';
 import { openRegistry, type Registry } from '../../registry/index.js';
 import type { DataProfile } from '../../train/index.js';
-import type { FromLogWorker, LogWorkerInit, ToLogWorker, WireError } from './log-protocol.js';
+import type { FromLogWorker, LogWorkerInit, ToLogWorker } from './log-protocol.js';
 import { SHADOW_SUFFIX } from './shadow-id.js';
+import { toWire } from './wire-error.js';
 
 const init = workerData as LogWorkerInit;
 const port = parentPort as NonNullable<typeof parentPort>;
@@ -44,16 +45,6 @@ let engine: Engine | null = null;
 /** Predictions that arrived when no logger could take them (monitor.db unavailable). */
 let lost = 0;
 const attached = new Map<string, { count: number; model: EngineModel | null }>();
-
-function wire(e: unknown): WireError {
-  const message = e instanceof Error ? e.message : String(e);
-  const details = e instanceof SentioError ? e.details : undefined;
-  return {
-    code: hasCode(e) ? e.code : 'INTERNAL',
-    message,
-    ...(details !== undefined ? { details } : {}),
-  };
-}
 
 function counters(): LoggerCounters {
   const c = logger?.counters() ?? {
@@ -87,11 +78,12 @@ async function start(): Promise<void> {
       driftMaxPerSecond: init.driftMaxPerSecond,
       bucketMs: init.bucketMs,
       ...(init.retention !== null ? { retention: init.retention } : {}),
-      onError: (e) => post({ t: 'problem', event: 'prediction_log_write_failed', error: wire(e) }),
+      onError: (e) =>
+        post({ t: 'problem', event: 'prediction_log_write_failed', error: toWire(e) }),
     });
     post({ t: 'ready' });
   } catch (e) {
-    post({ t: 'init_failed', error: wire(e) });
+    post({ t: 'init_failed', error: toWire(e) });
   }
 }
 
@@ -166,7 +158,7 @@ async function attach(model: string, version: number): Promise<void> {
       ms: performance.now() - t0,
     });
   } catch (e) {
-    post({ t: 'problem', event: 'prediction_log_attach_failed', error: wire(e) });
+    post({ t: 'problem', event: 'prediction_log_attach_failed', error: toWire(e) });
   }
 }
 
@@ -247,7 +239,7 @@ async function handle(m: ToLogWorker): Promise<void> {
       try {
         post({ t: 'reply', seq: m.seq, ok: true, value: await feedback(m.items) });
       } catch (e) {
-        post({ t: 'reply', seq: m.seq, ok: false, error: wire(e) });
+        post({ t: 'reply', seq: m.seq, ok: false, error: toWire(e) });
       }
       return;
     case 'close': {
@@ -262,7 +254,7 @@ let chain: Promise<void> = start();
 port.on('message', (m: ToLogWorker) => {
   chain = chain
     .then(() => handle(m))
-    .catch((e: unknown) => post({ t: 'problem', event: 'prediction_log_error', error: wire(e) }));
+    .catch((e: unknown) => post({ t: 'problem', event: 'prediction_log_error', error: toWire(e) }));
 });
 // Counters between acks: the logger writes after the ack, and the event loop's
 // side counts the queue as full until it hears the queue went down.
