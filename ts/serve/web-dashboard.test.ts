@@ -4,6 +4,7 @@
 // and change nothing; with it they run through the same gates as the CLI
 // (a refused promotion shows its gate table). Screenshots of the main pages.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { Dataset } from '../data/index.js';
@@ -26,7 +27,7 @@ import {
   screenshot,
   watchErrors,
 } from './test-support/browser.js';
-import { dataFile, engine, type Json, tempDir } from './test-support/fixtures.js';
+import { CLI, dataFile, engine, type Json, tempDir } from './test-support/fixtures.js';
 
 const TOKEN = 'web-dashboard-test-admin-token';
 const MODEL = 'tweets';
@@ -195,6 +196,13 @@ test('web dashboard: live version and promotion, admin actions behind the token'
     await new Promise((r) => setTimeout(r, 100));
   }
   for (const [id, label] of ids.slice(0, 160)) await recordFeedback(monitor, id, label);
+  // One evaluation of the alert rules, as the server runs them (`sentio alerts evaluate`).
+  const alerts = spawnSync(
+    process.execPath,
+    [CLI, 'alerts', 'evaluate', '--model', MODEL, '--window', '15m', '--store', store, '--json'],
+    { encoding: 'utf8' },
+  );
+  assert.equal(alerts.status, 0, alerts.stderr);
 
   await page.goto(`${server.url}/#/monitoring/${MODEL}?window=15m`);
   await page.waitForFunction(
@@ -203,6 +211,7 @@ test('web dashboard: live version and promotion, admin actions behind the token'
     { timeout: 10_000 },
   );
   await page.waitForSelector('#rollouts [data-kind="canary"]');
+  await page.waitForSelector('table.alerts');
   await page.waitForTimeout(300); // charts draw on the next frame
   await screenshot(page, 'monitoring');
 
