@@ -17,6 +17,11 @@ export { buildOpenApi } from './http/openapi.js';
 export { predictBodySchema } from './http/schemas.js';
 export { LOG_DEFAULTS, type PredictionLogOptions, parseLogText } from './monitoring/log-options.js';
 export {
+  ALERT_SECRET_ENV,
+  type AlertWebhook,
+  type MonitoringOptions,
+} from './monitoring/monitor-options.js';
+export {
   DEFAULT_LIMITS,
   type LogOptions,
   type ServeLimits,

@@ -6,6 +6,7 @@
  */
 import { type Command, InvalidArgumentError } from 'commander';
 import { SentioError } from '../../errors/index.js';
+import { parseDuration } from '../../monitor/index.js';
 import {
   announceReady,
   clusterWorkerId,
@@ -14,6 +15,7 @@ import {
   DEFAULT_PORT,
   isClusterWorker,
   LOG_DEFAULTS,
+  type MonitoringOptions,
   type PredictionLogOptions,
   parseLogText,
   runPrimary,
@@ -82,6 +84,20 @@ interface ServeCliOptions extends Partial<Record<keyof ServeLimits, number>> {
   logSampleRate?: number;
   logText: string[];
   driftMaxPerSecond?: number;
+  monitoring: boolean;
+  monitorInterval: string;
+  monitorWindow: string;
+  alerts: boolean;
+  alertWebhook: string[];
+}
+
+function monitoringOptions(opts: ServeCliOptions): MonitoringOptions | false {
+  if (!opts.monitoring) return false;
+  return {
+    intervalMs: parseDuration(opts.monitorInterval, '--monitor-interval'),
+    windowMs: parseDuration(opts.monitorWindow, '--monitor-window'),
+    alerts: opts.alerts ? { webhooks: opts.alertWebhook.map((url) => ({ url })) } : false,
+  };
 }
 
 function rate(v: string): number {
@@ -139,6 +155,24 @@ export function registerServe(program: Command): void {
       collect,
       [],
     )
+    .option('--no-monitoring', 'no drift, accuracy or alert evaluation in this server')
+    .option(
+      '--monitor-interval <duration>',
+      'how often drift, accuracy and alerts are evaluated',
+      '15s',
+    )
+    .option(
+      '--monitor-window <duration>',
+      'the window of logged traffic they are measured on',
+      '1h',
+    )
+    .option('--no-alerts', "evaluate drift and accuracy, but not the store's alert rules")
+    .option(
+      '--alert-webhook <url>',
+      'POST alert notifications here (repeatable; signed with $SENTIO_ALERT_WEBHOOK_SECRET)',
+      collect,
+      [],
+    )
     .option(
       '--drift-max-per-second <n>',
       `texts measured for drift per second at most (default ${LOG_DEFAULTS.driftMaxPerSecond})`,
@@ -162,7 +196,9 @@ async function runServe(opts: ServeCliOptions): Promise<void> {
     if (opts[key] !== undefined) limits[key] = opts[key];
   }
   const store = resolveStoreDir({ store: opts.store });
-  const predictionLog = logOptions(opts); // bad values fail here, before any worker starts
+  // Bad values fail here, before any worker starts.
+  const predictionLog = logOptions(opts);
+  const monitoring = monitoringOptions(opts);
   if (opts.workers > 1 && !isClusterWorker()) {
     const code = await runPrimary(opts.workers, {
       onReady: (url, pids) =>
@@ -189,6 +225,7 @@ async function runServe(opts: ServeCliOptions): Promise<void> {
     log: { level: opts.logLevel, requests: opts.accessLog === true },
     handleSignals: true,
     predictionLog,
+    monitoring,
     ...(clusterWorkerId() !== null ? { workerId: clusterWorkerId() as number } : {}),
   });
   if (isClusterWorker()) announceReady(server);
