@@ -97,6 +97,10 @@ function historyQuery(table: string, f: HistoryFilter): { sql: string; params: u
     parts.push('at >= ?');
     params.push(Math.floor(f.since));
   }
+  if (f.afterSeq !== undefined) {
+    parts.push('seq > ?');
+    params.push(Math.floor(f.afterSeq));
+  }
   const where = parts.length ? `WHERE ${parts.join(' AND ')}` : '';
   if (f.limit !== undefined) {
     params.push(Math.max(0, Math.floor(f.limit)));

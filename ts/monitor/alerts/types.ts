@@ -243,6 +243,8 @@ export interface AlertFilter {
 
 export interface HistoryFilter {
   model?: string;
+  /** Only events after this sequence number (a reader following the history). */
+  afterSeq?: number;
   /** Inclusive, ms since the epoch. */
   since?: number;
   /** The newest `limit` events (still returned oldest first). */

@@ -116,8 +116,8 @@ export async function monitoringView(
     trafficReason,
     drift,
     driftReason,
-    alerts: alerts?.alerts(model.name) ?? [],
-    alertHistory: alerts?.events(0, model.name, 100) ?? [],
+    alerts: (await alerts?.alerts(model.name)) ?? [],
+    alertHistory: (await alerts?.events(0, model.name, 100)) ?? [],
     rollouts,
   };
 }

@@ -95,7 +95,7 @@ export class EventHub {
       const events = [
         ...(await this.registryEvents()),
         ...this.servedEvents(),
-        ...this.alertEvents(),
+        ...(await this.alertEvents()),
       ];
       this.emit(events);
     } catch (e) {
@@ -184,14 +184,14 @@ export class EventHub {
     return out;
   }
 
-  private alertEvents(): HubEvent[] {
+  private async alertEvents(): Promise<HubEvent[]> {
     const feed = this.d.alerts;
     if (feed === null) return [];
     if (this.alertSeq < 0) {
-      this.alertSeq = feed.lastSeq();
+      this.alertSeq = await feed.lastSeq();
       return [];
     }
-    const events = feed.events(this.alertSeq);
+    const events = await feed.events(this.alertSeq);
     if (events.length === 0) return [];
     this.alertSeq = (events[events.length - 1] as { seq: number }).seq;
     return events.map((e) => ({ type: 'alert', data: { ...e } }));
