@@ -3,8 +3,10 @@
  * driven by playwright-core (never `playwright install`, which downloads a
  * browser build: this project's machines only reach package registries).
  * A missing Chromium or an unbuilt web app fails the test with what to run,
- * it is never skipped. Screenshots go to docs/screenshots/ (linked from the
- * README).
+ * it is never skipped. Screenshots go to .cache/screenshots/ on every run
+ * (so a test run leaves the working tree clean), and to docs/screenshots/
+ * (committed, linked from the README) with SENTIO_SCREENSHOTS_DIR=docs/screenshots
+ * — `npm run screenshots`.
  * @module
  */
 import fs from 'node:fs';
@@ -56,9 +58,12 @@ export function watchErrors(page: Page): string[] {
   return errors;
 }
 
-/** Save a full-page screenshot as docs/screenshots/<name>.png. */
+/** Save a full-page screenshot as <SENTIO_SCREENSHOTS_DIR or .cache/screenshots>/<name>.png. */
 export async function screenshot(page: Page, name: string): Promise<string> {
-  const dir = path.join(packageRoot(), 'docs', 'screenshots');
+  const dir = path.resolve(
+    packageRoot(),
+    process.env.SENTIO_SCREENSHOTS_DIR ?? path.join('.cache', 'screenshots'),
+  );
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${name}.png`);
   // Transient notifications would cover the page.
