@@ -31,7 +31,7 @@ function metaValue(file: string, key: string): string | undefined {
   }
 }
 
-test('the migration list is ordered, contiguous and ends at LATEST_SCHEMA_VERSION', () => {
+test('sqlite: the migration list is ordered, contiguous and ends at LATEST_SCHEMA_VERSION', () => {
   assert.deepEqual(
     MIGRATIONS.map((m) => m.version),
     Array.from({ length: MIGRATIONS.length }, (_, i) => i + 1),
@@ -40,7 +40,7 @@ test('the migration list is ordered, contiguous and ends at LATEST_SCHEMA_VERSIO
   assert.ok(LATEST_SCHEMA_VERSION >= 2, 'there is an older schema to migrate from');
 });
 
-test('a new store is created at the latest schema with WAL, store id and creator', async (t) => {
+test('sqlite: a new store is created at the latest schema with WAL, store id and creator', async (t) => {
   const dir = path.join(tempDir(t), 'store');
   const reg = await openRegistry(dir);
   assert.equal(await reg.schemaVersion(), LATEST_SCHEMA_VERSION);
@@ -53,7 +53,7 @@ test('a new store is created at the latest schema with WAL, store id and creator
   raw.close();
 });
 
-test('an older store (schema v1, with data) is migrated forward and keeps its data', async (t) => {
+test('sqlite: an older store (schema v1, with data) is migrated forward and keeps its data', async (t) => {
   const dir = path.join(tempDir(t), 'store');
   fs.mkdirSync(dir);
   const file = path.join(dir, 'registry.db');
@@ -95,7 +95,7 @@ test('an older store (schema v1, with data) is migrated forward and keeps its da
   assert.deepEqual(await reg.checkIntegrity(), ['ok']);
 });
 
-test('a reader migrates an older store too (it cannot read it otherwise)', async (t) => {
+test('sqlite: a reader migrates an older store too (it cannot read it otherwise)', async (t) => {
   const dir = path.join(tempDir(t), 'store');
   fs.mkdirSync(dir);
   const file = path.join(dir, 'registry.db');
@@ -107,7 +107,7 @@ test('a reader migrates an older store too (it cannot read it otherwise)', async
   await ro.close();
 });
 
-test('a failing migration step rolls back entirely: the store stays at its old version', async (t) => {
+test('sqlite: a failing migration step rolls back entirely: the store stays at its old version', async (t) => {
   const dir = tempDir(t);
   const file = path.join(dir, 'registry.db');
   const db = openRawDatabase(file);
@@ -134,7 +134,7 @@ test('a failing migration step rolls back entirely: the store stays at its old v
   );
 });
 
-test('a store from a newer Sentio is refused politely and left untouched (library and CLI)', async (t) => {
+test('sqlite: a store from a newer Sentio is refused politely and left untouched (library and CLI)', async (t) => {
   const dir = path.join(tempDir(t), 'store');
   const reg = await openRegistry(dir);
   await registerFake(reg, 'm', 'a');
@@ -163,7 +163,7 @@ test('a store from a newer Sentio is refused politely and left untouched (librar
   assert.equal(metaValue(file, 'schema_version'), String(LATEST_SCHEMA_VERSION + 1));
 });
 
-test('files that are not a Sentio registry are refused', async (t) => {
+test('sqlite: files that are not a Sentio registry are refused', async (t) => {
   const dir = tempDir(t);
   const garbage = path.join(dir, 'garbage');
   fs.mkdirSync(garbage);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { openRegistry } from './open.js';
+import { backends, type StoreBackend } from './test-support/backends.js';
 import { registerFake, tempDir } from './test-support/fixtures.js';
 import { exportVersion, importVersion, MANIFEST_FILE, readManifest } from './transfer.js';
 import type { Registry } from './types.js';
@@ -17,10 +17,12 @@ async function rejectsWith(p: Promise<unknown>, code: string, message?: RegExp):
 }
 
 /** A source store with m@1, m@2 (run, tags, description, evaluation with report, alias). */
-async function source(t: Parameters<typeof tempDir>[0]): Promise<{ reg: Registry; dir: string }> {
+async function source(
+  b: StoreBackend,
+  t: Parameters<typeof tempDir>[0],
+): Promise<{ reg: Registry; dir: string }> {
   const dir = tempDir(t);
-  const reg = await openRegistry(path.join(dir, 'src'));
-  t.after(() => reg.close());
+  const reg = await b.registry(t);
   await registerFake(reg, 'm', 'first');
   const run = await reg.createRun({ experiment: 'exp', params: { alpha: 0.5 }, tags: { k: 'v' } });
   await reg.logMetrics(run.id, { accuracy: 0.91, log_loss: Number.POSITIVE_INFINITY });
@@ -45,172 +47,170 @@ async function source(t: Parameters<typeof tempDir>[0]): Promise<{ reg: Registry
   return { reg, dir };
 }
 
-test('export → import round trip between two stores keeps artifacts and metadata', async (t) => {
-  const { reg, dir } = await source(t);
-  const out = path.join(dir, 'export');
-  const exp = await exportVersion(reg, 'm@production', out);
-  assert.equal(exp.version, 2);
-  assert.equal(exp.files, 4, 'model, metrics, config, evaluation report');
-  const manifest = readManifest(out);
-  assert.equal(manifest.version.version, 2);
-  assert.equal(manifest.run?.experiment, 'exp');
-  assert.ok(Number.isNaN(manifest.version.metrics.nan_metric), 'NaN survives the manifest');
-  assert.deepEqual(
-    fs.readdirSync(path.join(out, 'artifacts')).sort(),
-    Object.keys(manifest.files).sort(),
-  );
-  assert.deepEqual(
-    fs.readdirSync(dir).filter((n) => n.includes('.tmp-')),
-    [],
-    'no temp directory left behind',
-  );
-
-  const dst = await openRegistry(path.join(dir, 'dst'));
-  t.after(() => dst.close());
-  await registerFake(dst, 'm', 'unrelated existing version'); // the target numbering continues
-  const imp = await importVersion(dst, out);
-  assert.deepEqual(
-    { created: imp.created, version: imp.version, sourceVersion: imp.sourceVersion },
-    { created: true, version: 2, sourceVersion: 2 },
-  );
-  const a = await reg.getVersion('m', 2);
-  const b = await dst.getVersion('m', 2);
-  for (const k of [
-    'modelSha256',
-    'artifacts',
-    'config',
-    'dataset',
-    'description',
-    'tags',
-    'runId',
-    'createdAt',
-  ] as const) {
-    assert.deepEqual(b[k], a[k], k);
-  }
-  assert.equal(b.metrics.accuracy, 0.91);
-  assert.ok(Number.isNaN(b.metrics.nan_metric));
-  assert.deepEqual(b.aliases, [], 'aliases are not carried over');
-  for (const sha of Object.values(a.artifacts)) {
+for (const b of backends()) {
+  test(`${b.name}: export → import round trip between two stores keeps artifacts and metadata`, async (t) => {
+    const { reg, dir } = await source(b, t);
+    const out = path.join(dir, 'export');
+    const exp = await exportVersion(reg, 'm@production', out);
+    assert.equal(exp.version, 2);
+    assert.equal(exp.files, 4, 'model, metrics, config, evaluation report');
+    const manifest = readManifest(out);
+    assert.equal(manifest.version.version, 2);
+    assert.equal(manifest.run?.experiment, 'exp');
+    assert.ok(Number.isNaN(manifest.version.metrics.nan_metric), 'NaN survives the manifest');
     assert.deepEqual(
-      Buffer.from(await dst.artifacts.get(sha)),
-      Buffer.from(await reg.artifacts.get(sha)),
+      fs.readdirSync(path.join(out, 'artifacts')).sort(),
+      Object.keys(manifest.files).sort(),
     );
-  }
-  const run = await dst.getRun(a.runId as string);
-  assert.deepEqual(run.params, { alpha: 0.5 });
-  assert.equal(run.metrics.log_loss, Number.POSITIVE_INFINITY);
-  assert.equal(run.status, 'finished');
-  const evals = await dst.listEvaluations('m', 2);
-  assert.deepEqual(
-    evals.map((e) => e.metrics.accuracy),
-    [0.88],
-  );
-  assert.equal(
-    (await dst.getModel('m')).description,
-    '',
-    'an existing target model keeps its own metadata',
-  );
-  assert.equal((await verifyStore(dst)).ok, true);
-
-  // Idempotent: a second import finds the version by content and adds nothing.
-  const again = await importVersion(dst, out);
-  assert.deepEqual(
-    { created: again.created, version: again.version },
-    { created: false, version: 2 },
-  );
-  assert.equal((await dst.listEvaluations('m', 2)).length, 1);
-  assert.equal((await dst.getModel('m')).versions, 2);
-
-  // Into a store without the model, the model's description and tags come along.
-  const fresh = await openRegistry(path.join(dir, 'fresh'));
-  t.after(() => fresh.close());
-  const f = await importVersion(fresh, out);
-  assert.equal(f.version, 1);
-  const fm = await fresh.getModel('m');
-  assert.deepEqual([fm.description, fm.tags], ['a model', { team: 'nlp' }]);
-});
-
-test('import verifies every hash before writing anything', async (t) => {
-  const { reg, dir } = await source(t);
-  const out = path.join(dir, 'export');
-  await exportVersion(reg, 'm@2', out);
-  const manifest = readManifest(out);
-  const victim = manifest.version.modelSha256;
-
-  const tampered = path.join(dir, 'tampered');
-  fs.cpSync(out, tampered, { recursive: true });
-  fs.writeFileSync(path.join(tampered, 'artifacts', victim), 'evil weights');
-  const dst = await openRegistry(path.join(dir, 'dst'));
-  t.after(() => dst.close());
-  await rejectsWith(importVersion(dst, tampered), 'ARTIFACT_CORRUPT', new RegExp(victim));
-
-  const missing = path.join(dir, 'missing');
-  fs.cpSync(out, missing, { recursive: true });
-  fs.rmSync(path.join(missing, 'artifacts', victim));
-  await rejectsWith(importVersion(dst, missing), 'ARTIFACT_MISSING');
-
-  assert.deepEqual(await dst.listModels(), [], 'nothing registered');
-  assert.deepEqual(await dst.artifacts.list(), [], 'no artifact stored');
-});
-
-test('import rejects what is not an export', async (t) => {
-  const { reg, dir } = await source(t);
-  const out = path.join(dir, 'export');
-  await exportVersion(reg, 'm@2', out);
-  const dst = await openRegistry(path.join(dir, 'dst'));
-  t.after(() => dst.close());
-  await rejectsWith(
-    importVersion(dst, path.join(dir, 'nope')),
-    'REGISTRY_IMPORT_INVALID',
-    /no such directory/,
-  );
-  const empty = path.join(dir, 'empty');
-  fs.mkdirSync(empty);
-  await rejectsWith(importVersion(dst, empty), 'REGISTRY_IMPORT_INVALID', /no manifest.json/);
-  const cases: Array<[string, (m: Record<string, unknown>) => unknown]> = [
-    ['not json', () => '{'],
-    ['wrong format', (m) => ({ ...m, format: 'other' })],
-    ['newer format', (m) => ({ ...m, formatVersion: 99 })],
-    ['unlisted artifact', (m) => ({ ...m, files: {} })],
-    ['bad run', (m) => ({ ...m, run: { id: 'x' } })],
-  ];
-  for (const [name, edit] of cases) {
-    const d = path.join(dir, name.replace(/ /g, '-'));
-    fs.cpSync(out, d, { recursive: true });
-    const m = JSON.parse(fs.readFileSync(path.join(out, MANIFEST_FILE), 'utf8'));
-    const edited = edit(m);
-    fs.writeFileSync(
-      path.join(d, MANIFEST_FILE),
-      typeof edited === 'string' ? edited : JSON.stringify(edited),
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((n) => n.includes('.tmp-')),
+      [],
+      'no temp directory left behind',
     );
-    await rejectsWith(importVersion(dst, d), 'REGISTRY_IMPORT_INVALID');
-  }
-  assert.deepEqual(await dst.listModels(), []);
-});
 
-test('export refuses a non-empty target and leaves nothing behind on failure', async (t) => {
-  const { reg, dir } = await source(t);
-  const busy = path.join(dir, 'busy');
-  fs.mkdirSync(busy);
-  fs.writeFileSync(path.join(busy, 'x'), '');
-  await rejectsWith(exportVersion(reg, 'm@2', busy), 'REGISTRY_EXPORT_CONFLICT');
-  const emptyDir = path.join(dir, 'empty');
-  fs.mkdirSync(emptyDir);
-  assert.equal(
-    (await exportVersion(reg, 'm@2', emptyDir)).version,
-    2,
-    'an empty directory is fine',
-  );
+    const dst = await b.registry(t);
+    await registerFake(dst, 'm', 'unrelated existing version'); // the target numbering continues
+    const imp = await importVersion(dst, out);
+    assert.deepEqual(
+      { created: imp.created, version: imp.version, sourceVersion: imp.sourceVersion },
+      { created: true, version: 2, sourceVersion: 2 },
+    );
+    const a = await reg.getVersion('m', 2);
+    const copy = await dst.getVersion('m', 2);
+    for (const k of [
+      'modelSha256',
+      'artifacts',
+      'config',
+      'dataset',
+      'description',
+      'tags',
+      'runId',
+      'createdAt',
+    ] as const) {
+      assert.deepEqual(copy[k], a[k], k);
+    }
+    assert.equal(copy.metrics.accuracy, 0.91);
+    assert.ok(Number.isNaN(copy.metrics.nan_metric));
+    assert.deepEqual(copy.aliases, [], 'aliases are not carried over');
+    for (const sha of Object.values(a.artifacts)) {
+      assert.deepEqual(
+        Buffer.from(await dst.artifacts.get(sha)),
+        Buffer.from(await reg.artifacts.get(sha)),
+      );
+    }
+    const run = await dst.getRun(a.runId as string);
+    assert.deepEqual(run.params, { alpha: 0.5 });
+    assert.equal(run.metrics.log_loss, Number.POSITIVE_INFINITY);
+    assert.equal(run.status, 'finished');
+    const evals = await dst.listEvaluations('m', 2);
+    assert.deepEqual(
+      evals.map((e) => e.metrics.accuracy),
+      [0.88],
+    );
+    assert.equal(
+      (await dst.getModel('m')).description,
+      '',
+      'an existing target model keeps its own metadata',
+    );
+    assert.equal((await verifyStore(dst)).ok, true);
 
-  // A missing artifact in the source: ARTIFACT_MISSING, and no output directory.
-  const v = await reg.getVersion('m', 1);
-  fs.rmSync(reg.artifacts.pathOf(v.artifacts.metrics as string));
-  const out = path.join(dir, 'out');
-  await rejectsWith(exportVersion(reg, 'm@1', out), 'ARTIFACT_MISSING');
-  assert.equal(fs.existsSync(out), false);
-  assert.deepEqual(
-    fs.readdirSync(dir).filter((n) => n.includes('.tmp-')),
-    [],
-  );
-  await rejectsWith(exportVersion(reg, 'm@9', path.join(dir, 'o2')), 'REGISTRY_NOT_FOUND');
-});
+    // Idempotent: a second import finds the version by content and adds nothing.
+    const again = await importVersion(dst, out);
+    assert.deepEqual(
+      { created: again.created, version: again.version },
+      { created: false, version: 2 },
+    );
+    assert.equal((await dst.listEvaluations('m', 2)).length, 1);
+    assert.equal((await dst.getModel('m')).versions, 2);
+
+    // Into a store without the model, the model's description and tags come along.
+    const fresh = await b.registry(t);
+    const f = await importVersion(fresh, out);
+    assert.equal(f.version, 1);
+    const fm = await fresh.getModel('m');
+    assert.deepEqual([fm.description, fm.tags], ['a model', { team: 'nlp' }]);
+  });
+
+  test(`${b.name}: import verifies every hash before writing anything`, async (t) => {
+    const { reg, dir } = await source(b, t);
+    const out = path.join(dir, 'export');
+    await exportVersion(reg, 'm@2', out);
+    const manifest = readManifest(out);
+    const victim = manifest.version.modelSha256;
+
+    const tampered = path.join(dir, 'tampered');
+    fs.cpSync(out, tampered, { recursive: true });
+    fs.writeFileSync(path.join(tampered, 'artifacts', victim), 'evil weights');
+    const dst = await b.registry(t);
+    await rejectsWith(importVersion(dst, tampered), 'ARTIFACT_CORRUPT', new RegExp(victim));
+
+    const missing = path.join(dir, 'missing');
+    fs.cpSync(out, missing, { recursive: true });
+    fs.rmSync(path.join(missing, 'artifacts', victim));
+    await rejectsWith(importVersion(dst, missing), 'ARTIFACT_MISSING');
+
+    assert.deepEqual(await dst.listModels(), [], 'nothing registered');
+    assert.deepEqual(await dst.artifacts.list(), [], 'no artifact stored');
+  });
+
+  test(`${b.name}: import rejects what is not an export`, async (t) => {
+    const { reg, dir } = await source(b, t);
+    const out = path.join(dir, 'export');
+    await exportVersion(reg, 'm@2', out);
+    const dst = await b.registry(t);
+    await rejectsWith(
+      importVersion(dst, path.join(dir, 'nope')),
+      'REGISTRY_IMPORT_INVALID',
+      /no such directory/,
+    );
+    const empty = path.join(dir, 'empty');
+    fs.mkdirSync(empty);
+    await rejectsWith(importVersion(dst, empty), 'REGISTRY_IMPORT_INVALID', /no manifest.json/);
+    const cases: Array<[string, (m: Record<string, unknown>) => unknown]> = [
+      ['not json', () => '{'],
+      ['wrong format', (m) => ({ ...m, format: 'other' })],
+      ['newer format', (m) => ({ ...m, formatVersion: 99 })],
+      ['unlisted artifact', (m) => ({ ...m, files: {} })],
+      ['bad run', (m) => ({ ...m, run: { id: 'x' } })],
+    ];
+    for (const [name, edit] of cases) {
+      const d = path.join(dir, name.replace(/ /g, '-'));
+      fs.cpSync(out, d, { recursive: true });
+      const m = JSON.parse(fs.readFileSync(path.join(out, MANIFEST_FILE), 'utf8'));
+      const edited = edit(m);
+      fs.writeFileSync(
+        path.join(d, MANIFEST_FILE),
+        typeof edited === 'string' ? edited : JSON.stringify(edited),
+      );
+      await rejectsWith(importVersion(dst, d), 'REGISTRY_IMPORT_INVALID');
+    }
+    assert.deepEqual(await dst.listModels(), []);
+  });
+
+  test(`${b.name}: export refuses a non-empty target and leaves nothing behind on failure`, async (t) => {
+    const { reg, dir } = await source(b, t);
+    const busy = path.join(dir, 'busy');
+    fs.mkdirSync(busy);
+    fs.writeFileSync(path.join(busy, 'x'), '');
+    await rejectsWith(exportVersion(reg, 'm@2', busy), 'REGISTRY_EXPORT_CONFLICT');
+    const emptyDir = path.join(dir, 'empty');
+    fs.mkdirSync(emptyDir);
+    assert.equal(
+      (await exportVersion(reg, 'm@2', emptyDir)).version,
+      2,
+      'an empty directory is fine',
+    );
+
+    // A missing artifact in the source: ARTIFACT_MISSING, and no output directory.
+    const v = await reg.getVersion('m', 1);
+    await b.lose(reg, v.artifacts.metrics as string);
+    const out = path.join(dir, 'out');
+    await rejectsWith(exportVersion(reg, 'm@1', out), 'ARTIFACT_MISSING');
+    assert.equal(fs.existsSync(out), false);
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((n) => n.includes('.tmp-')),
+      [],
+    );
+    await rejectsWith(exportVersion(reg, 'm@9', path.join(dir, 'o2')), 'REGISTRY_NOT_FOUND');
+  });
+}

@@ -103,12 +103,6 @@ export class PgBackend implements RegistryBackend {
           'version numbered at or past its model’s next_version',
           'SELECT count(*) AS n FROM versions v JOIN models m ON m.id = v.model_id WHERE v.version >= m.next_version',
         ],
-        [
-          'artifact object whose chunks do not add up to its size',
-          `SELECT count(*) AS n FROM artifact_objects o WHERE o.bytes <> coalesce(
-             (SELECT sum(length(c.data)) FROM artifact_chunks c WHERE c.sha256 = o.sha256), 0)
-           OR o.chunks <> (SELECT count(*) FROM artifact_chunks c WHERE c.sha256 = o.sha256)`,
-        ],
       ];
       for (const [what, sql] of checks) {
         const n = ((await first(tx, sql))?.n as number) ?? 0;
