@@ -134,7 +134,10 @@ test('postgres: 8 processes’ worth of simultaneous opens of an empty database 
   t.after(() => Promise.all(regs.map((r) => r.close())));
   for (const r of regs) assert.equal(await r.schemaVersion(), PG_LATEST_SCHEMA_VERSION);
   assert.equal(await scalar(url, 'SELECT count(*)::int FROM sentio.environments'), 2);
-  assert.equal(await scalar(url, "SELECT count(*)::int FROM sentio.meta WHERE key = 'store_id'"), 1);
+  assert.equal(
+    await scalar(url, "SELECT count(*)::int FROM sentio.meta WHERE key = 'store_id'"),
+    1,
+  );
 });
 
 test('postgres: a newer store is refused untouched; a failing step rolls back; an older store moves forward', async (t) => {
