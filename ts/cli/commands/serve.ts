@@ -84,7 +84,9 @@ interface ServeCliOptions extends Partial<Record<keyof ServeLimits, number>> {
   logSampleRate?: number;
   logText: string[];
   driftMaxPerSecond?: number;
+  driftBucket?: string;
   monitoring: boolean;
+  monitorMaxPredictions?: number;
   monitorInterval: string;
   monitorWindow: string;
   alerts: boolean;
@@ -96,6 +98,9 @@ function monitoringOptions(opts: ServeCliOptions): MonitoringOptions | false {
   return {
     intervalMs: parseDuration(opts.monitorInterval, '--monitor-interval'),
     windowMs: parseDuration(opts.monitorWindow, '--monitor-window'),
+    ...(opts.monitorMaxPredictions !== undefined
+      ? { maxPredictions: opts.monitorMaxPredictions }
+      : {}),
     alerts: opts.alerts ? { webhooks: opts.alertWebhook.map((url) => ({ url })) } : false,
   };
 }
@@ -122,6 +127,9 @@ function logOptions(opts: ServeCliOptions): PredictionLogOptions | false {
     ...(text.textMode !== undefined ? { textMode: text.textMode } : {}),
     textModes: text.textModes,
     ...(opts.driftMaxPerSecond !== undefined ? { driftMaxPerSecond: opts.driftMaxPerSecond } : {}),
+    ...(opts.driftBucket !== undefined
+      ? { bucketMs: parseDuration(opts.driftBucket, '--drift-bucket') }
+      : {}),
   };
 }
 
@@ -166,6 +174,11 @@ export function registerServe(program: Command): void {
       'the window of logged traffic they are measured on',
       '1h',
     )
+    .option(
+      '--monitor-max-predictions <n>',
+      'at most the newest n predictions of the window (default 10000: constant cost)',
+      positiveInt,
+    )
     .option('--no-alerts', "evaluate drift and accuracy, but not the store's alert rules")
     .option(
       '--alert-webhook <url>',
@@ -177,6 +190,10 @@ export function registerServe(program: Command): void {
       '--drift-max-per-second <n>',
       `texts measured for drift per second at most (default ${LOG_DEFAULTS.driftMaxPerSecond})`,
       positiveNumber,
+    )
+    .option(
+      '--drift-bucket <duration>',
+      'time resolution of token drift counts (default 5m; shorter: more rows in monitor.db)',
     );
   for (const key of Object.keys(DEFAULT_LIMITS) as Array<keyof ServeLimits>) {
     cmd.option(
