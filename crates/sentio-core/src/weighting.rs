@@ -23,7 +23,17 @@ pub struct Weighting {
 pub fn idf_from_df(df: &[u32], n_docs: u64, smooth: bool) -> Vec<f64> {
     let s = if smooth { 1.0 } else { 0.0 };
     let n = n_docs as f64 + s;
-    let idf = |d: u32| ln(n / (d as f64 + s)) + 1.0;
+    // Without smoothing a feature no training document had (a hashing bucket
+    // never hit) would get ln(n/0) = inf and turn a text containing it into
+    // NaN probabilities (scikit-learn does exactly that). It carries no
+    // evidence, so it gets weight 0 instead.
+    let idf = |d: u32| {
+        if d == 0 && !smooth {
+            0.0
+        } else {
+            ln(n / (d as f64 + s)) + 1.0
+        }
+    };
     // Most features are rare, so a few small document frequencies cover
     // most of the vocabulary: compute those once (same expression, same
     // bits) instead of one `ln` per feature.

@@ -154,6 +154,24 @@ fn learns_the_obvious() {
 }
 
 #[test]
+fn unseen_hash_buckets_without_smooth_idf_score_finite() {
+    let (t, l) = corpus();
+    let cfg = TrainConfig {
+        hashing: Some(Hashing {
+            bits: 16,
+            signed: false,
+        }),
+        smooth_idf: false,
+        ..TrainConfig::default()
+    };
+    let m = Trainer::fit(cfg, &refs(&t), &refs(&l)).unwrap();
+    // Words no training text has land in buckets with document frequency 0.
+    let p = m.predict("zebra quokka axolotl wonderful");
+    assert!(p.probabilities.iter().all(|x| x.is_finite()), "{:?}", p.probabilities);
+    assert_eq!(m.classes()[p.label], "positive");
+}
+
+#[test]
 fn empty_and_punctuation_texts_get_the_prior() {
     let (t, l) = corpus();
     let m = Trainer::fit(TrainConfig::default(), &refs(&t), &refs(&l)).unwrap();
