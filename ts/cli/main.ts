@@ -27,6 +27,7 @@ const COMMANDS: ReadonlyArray<readonly [names: readonly string[], load: () => Pr
     [['runs'], async () => (await import('./commands/runs.js')).registerRuns],
     [['artifacts'], async () => (await import('./commands/artifacts.js')).registerArtifacts],
     [['gc'], async () => (await import('./commands/gc.js')).registerGc],
+    [['store'], async () => (await import('./commands/store.js')).registerStore],
     [
       ['export', 'import'],
       async () => (await import('./commands/export-import.js')).registerExportImport,

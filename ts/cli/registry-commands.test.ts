@@ -76,7 +76,7 @@ describe('registry commands', { concurrency: true }, () => {
       ok(r);
       assert.match(r.stdout, new RegExp(`Usage: sentio ${cmd.join(' ')}`));
       if (leaf) {
-        assert.match(r.stdout, /--store <dir>/, cmd.join(' '));
+        assert.match(r.stdout, /--store <location>/, cmd.join(' '));
         assert.match(r.stdout, /--json/, cmd.join(' '));
       }
     }

@@ -1,6 +1,7 @@
 /**
  * Which store a command uses, decided once for every command:
- * `--store DIR`, else env `SENTIO_HOME`, else `./models`.
+ * `--store LOCATION`, else env `SENTIO_STORE`, else `SENTIO_HOME`, else
+ * `./models`. A location is a directory (SQLite) or a `postgres://` URL.
  *
  * Commands that write new things (train, import, eval) create a missing
  * store; commands that only read, or change existing entries, fail with
@@ -17,10 +18,14 @@ export interface StoreOptions {
 
 export const DEFAULT_STORE_DIR = 'models';
 
-/** Absolute store location from `--store`, SENTIO_HOME or ./models. */
+/** Store location from `--store`, SENTIO_STORE, SENTIO_HOME or ./models (directories made absolute). */
 export function resolveStoreDir(opts: StoreOptions = {}): string {
-  const given = opts.store?.trim() || process.env.SENTIO_HOME?.trim() || DEFAULT_STORE_DIR;
-  // URLs (a future postgres:// store) pass through untouched.
+  const given =
+    opts.store?.trim() ||
+    process.env.SENTIO_STORE?.trim() ||
+    process.env.SENTIO_HOME?.trim() ||
+    DEFAULT_STORE_DIR;
+  // URLs (postgres://…) pass through untouched.
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(given) ? given : path.resolve(given);
 }
 
@@ -55,5 +60,8 @@ export async function withRegistry<T>(
 
 /** Add the shared `--store DIR` option to a command. */
 export function storeOption(cmd: Command): Command {
-  return cmd.option('--store <dir>', 'store directory (default: $SENTIO_HOME, else ./models)');
+  return cmd.option(
+    '--store <location>',
+    'store directory or postgres:// URL (default: $SENTIO_STORE, else $SENTIO_HOME, else ./models)',
+  );
 }

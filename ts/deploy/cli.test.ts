@@ -103,7 +103,7 @@ describe('sentio deployment commands', () => {
       promote ?? '',
       /--from <env>[\s\S]*--to <env>[\s\S]*--gate-data <file>[\s\S]*--force/,
     );
-    assert.match(promote ?? '', /--store <dir>/);
+    assert.match(promote ?? '', /--store <location>/);
     assert.match(canary ?? '', /start[\s\S]*stop[\s\S]*status[\s\S]*promote/);
     assert.match(
       canaryStart ?? '',

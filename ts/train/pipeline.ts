@@ -248,7 +248,7 @@ export async function trainAndRegister(req: TrainRequest): Promise<TrainResult> 
     return {
       model: o.model,
       experiment: o.experiment,
-      store: reg.dir,
+      store: reg.location,
       engine: { backend: engine.backend, version: engine.version },
       data: { train: train.fingerprint, test: test?.fingerprint ?? null, skipped },
       rankMetric,

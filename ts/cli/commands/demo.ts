@@ -45,7 +45,10 @@ export function registerDemo(program: Command): void {
       'train the built-in sample data, evaluate it, register it as model "demo" and show predictions',
     )
     .option('--seed <n>', 'seed of the train/test split', '42')
-    .option('--store <dir>', 'model store (default: $SENTIO_HOME, else ./models)')
+    .option(
+      '--store <location>',
+      'model store: directory or postgres:// URL (default: $SENTIO_STORE, else $SENTIO_HOME, else ./models)',
+    )
     .option('--json', 'print one JSON object instead of tables (does not serve)')
     .option('--no-serve', 'stop after training instead of serving the model')
     .option('--port <n>', 'port to serve on (a free one is used if it is taken)', '8080')

@@ -26,7 +26,10 @@ export function registerEval(program: Command): void {
     .requiredOption('--data <file>', 'labelled data (.csv, .tsv, .jsonl, optionally .gz)')
     .option('--text-column <name>', 'column holding the text (default: text)')
     .option('--label-column <name>', 'column holding the label (default: label)')
-    .option('--store <dir>', 'model store (default: $SENTIO_HOME, else ./models)')
+    .option(
+      '--store <location>',
+      'model store: directory or postgres:// URL (default: $SENTIO_STORE, else $SENTIO_HOME, else ./models)',
+    )
     .option('--json', 'print one JSON object instead of tables')
     .action(async (ref: string, opts: EvalOptions) => {
       const r = await evaluateVersion({

@@ -48,7 +48,7 @@ export function registerModels(program: Command): void {
       if (opts.json) return printJson({ models: list });
       if (list.length === 0) {
         process.stdout.write(
-          `No models in ${reg.dir} yet. Train one with: sentio train --data FILE --model NAME\n`,
+          `No models in ${reg.location} yet. Train one with: sentio train --data FILE --model NAME\n`,
         );
         return;
       }

@@ -40,7 +40,10 @@ export function registerPredict(program: Command): void {
     )
     .option('--text-column <name>', 'column holding the text (default: text)')
     .option('--batch-size <n>', 'rows scored per batch (default: 2000)')
-    .option('--store <dir>', 'model store (default: $SENTIO_HOME, else ./models)')
+    .option(
+      '--store <location>',
+      'model store: directory or postgres:// URL (default: $SENTIO_STORE, else $SENTIO_HOME, else ./models)',
+    )
     .option('--json', 'with --text: print JSON; with --output: print a JSON summary')
     .addHelpText(
       'after',

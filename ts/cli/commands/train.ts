@@ -33,7 +33,10 @@ export function registerTrain(program: Command): void {
       'evaluate on this file and train on all of --data (default: split --data)',
     )
     .option('--model <name>', 'registered model name')
-    .option('--store <dir>', 'model store (default: $SENTIO_HOME, else ./models)')
+    .option(
+      '--store <location>',
+      'model store: directory or postgres:// URL (default: $SENTIO_STORE, else $SENTIO_HOME, else ./models)',
+    )
     .option('--config <file>', 'read options from a .yaml/.yml/.json file (flags override it)')
     .option('--text-column <name>', 'column holding the text (default: text)')
     .option('--label-column <name>', 'column holding the label (default: label)')

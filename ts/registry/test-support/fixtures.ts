@@ -61,7 +61,7 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Run `node dist/cli/main.js ...args` with colours off and SENTIO_HOME unset unless given. */
+/** Run `node dist/cli/main.js ...args` with colours off and SENTIO_HOME / SENTIO_STORE unset unless given. */
 export function runCli(
   args: string[],
   opts: { env?: Record<string, string>; cwd?: string } = {},
@@ -74,6 +74,7 @@ export function runCli(
       ...opts.env,
     };
     if (!opts.env?.SENTIO_HOME) delete env.SENTIO_HOME;
+    if (!opts.env?.SENTIO_STORE) delete env.SENTIO_STORE;
     delete env.FORCE_COLOR;
     const child = spawn(process.execPath, [CLI, ...args], { env, cwd: opts.cwd ?? process.cwd() });
     let stdout = '';
