@@ -13,6 +13,9 @@
 //   monitoring services  apt-get install prometheus prometheus-alertmanager (the alerting
 //                  tests start /usr/bin/prometheus and /usr/bin/prometheus-alertmanager
 //                  themselves; the packages' own services are never used)
+//   postgresql     apt-get install postgresql        (optional: the PostgreSQL store tests run their own
+//                  throwaway cluster with /usr/lib/postgresql/15/bin/initdb and pg_ctl; the
+//                  package's own service is never used)
 //   typescript     tsc -b                            (ts/ -> dist/)
 //   web app        node scripts/build-web.mjs        (web/ -> web/dist/, served at / by sentio serve)
 //   browser        apt-get install chromium          (optional: the web app's browser tests drive
@@ -20,6 +23,7 @@
 //
 // Flags: --skip-python  leave out the Python reference environment (the demo needs none)
 //        --skip-monitoring  leave out Prometheus and Alertmanager (only tests use them)
+//        --skip-postgres  leave out PostgreSQL (only the PostgreSQL store tests use it)
 //        --skip-browser leave out Chromium (only the web app's browser tests use it)
 //        --quiet        print only what gets built (child output goes to .cache/logs/)
 //        --force        ignore the stamps and run every step
@@ -35,6 +39,7 @@ import { CommandError, formatDuration, npmBin, ROOT, run, toolEnv } from './lib/
 const FLAGS = [
   '--skip-python',
   '--skip-monitoring',
+  '--skip-postgres',
   '--skip-browser',
   '--quiet',
   '--force',
@@ -45,12 +50,13 @@ const bad = argv.filter((a) => !FLAGS.includes(a));
 if (bad.length > 0 || argv.includes('--help')) {
   if (bad.length > 0) console.error(`bootstrap: unknown argument(s): ${bad.join(' ')}`);
   console.error(
-    'usage: node scripts/bootstrap.mjs [--skip-python] [--skip-monitoring] [--skip-browser] [--quiet] [--force]',
+    'usage: node scripts/bootstrap.mjs [--skip-python] [--skip-monitoring] [--skip-postgres] [--skip-browser] [--quiet] [--force]',
   );
   process.exit(bad.length > 0 ? 2 : 0);
 }
 const skipPython = argv.includes('--skip-python');
 const skipMonitoring = argv.includes('--skip-monitoring');
+const skipPostgres = argv.includes('--skip-postgres');
 const skipBrowser = argv.includes('--skip-browser');
 const quiet = argv.includes('--quiet');
 const force = argv.includes('--force') || process.env.SENTIO_BOOTSTRAP_FORCE === '1';
@@ -69,6 +75,18 @@ const MONITORING_BINARIES = [
   '/usr/bin/prometheus-alertmanager',
   '/usr/bin/amtool',
 ];
+
+// The PostgreSQL server binaries the store tests run (ts/registry/test-support/postgres.ts),
+// from Debian's versioned directory (/usr/lib/postgresql/15/bin on Debian 12).
+const POSTGRES_PACKAGES = ['postgresql'];
+function postgresBinaries() {
+  let versions = [];
+  try {
+    versions = fs.readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a));
+  } catch {}
+  const dir = `/usr/lib/postgresql/${versions[0] ?? '15'}/bin`;
+  return ['initdb', 'pg_ctl', 'postgres', 'psql'].map((b) => `${dir}/${b}`);
+}
 
 // The browser the web app's tests drive (ts/serve/test-support/browser.ts).
 const CHROMIUM = '/usr/bin/chromium';
@@ -261,6 +279,34 @@ const steps = [
         console.warn(
           `monitoring services: WARNING: could not install ${MONITORING_PACKAGES.join(' ')}` +
             ` (missing ${missing.join(', ')}); the Prometheus/Alertmanager tests will fail until they are installed`,
+        );
+      }
+    },
+  },
+  {
+    // Optional like the monitoring services: without it the PostgreSQL variants of the
+    // registry tests fail, naming this step. Debian 12's postgresql is version 15.
+    key: 'postgres',
+    name: 'postgresql',
+    skip: () =>
+      skipPostgres
+        ? '--skip-postgres'
+        : process.platform !== 'linux' || !fs.existsSync('/var/lib/dpkg/status')
+          ? 'not a Debian system: install PostgreSQL 15 by hand (or set SENTIO_PG_BIN)'
+          : null,
+    inputs: () => [],
+    upToDate: () => postgresBinaries().every((b) => fs.existsSync(b)),
+    async run(log) {
+      const ok = await aptInstall(POSTGRES_PACKAGES, {
+        optional: true,
+        logFile: log,
+        say: (m) => console.log(`postgresql: ${m}`),
+      });
+      const missing = postgresBinaries().filter((b) => !fs.existsSync(b));
+      if (!ok || missing.length > 0) {
+        console.warn(
+          `postgresql: WARNING: could not install ${POSTGRES_PACKAGES.join(' ')} (missing ${missing.join(', ')}); ` +
+            'the PostgreSQL store tests will fail until it is installed',
         );
       }
     },

@@ -25,8 +25,21 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-/** Where Debian's postgresql-15 puts its server binaries (override: SENTIO_PG_BIN). */
-export const PG_BIN = process.env.SENTIO_PG_BIN ?? '/usr/lib/postgresql/15/bin';
+/**
+ * Where Debian puts the server binaries: /usr/lib/postgresql/<major>/bin, the newest
+ * installed major (15 on Debian 12); SENTIO_PG_BIN overrides.
+ */
+export const PG_BIN = process.env.SENTIO_PG_BIN ?? debianPgBin();
+
+function debianPgBin(): string {
+  let majors: string[] = [];
+  try {
+    majors = fs.readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a));
+  } catch {
+    // not installed: reported by startPostgres()
+  }
+  return `/usr/lib/postgresql/${majors[0] ?? '15'}/bin`;
+}
 export const PG_USER = 'sentio';
 export const PG_PASSWORD = 'sentio-test-password';
 const DIR_PREFIX = 'sentio-pg-';
