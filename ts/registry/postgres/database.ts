@@ -57,6 +57,8 @@ export interface DatabaseOptions {
   readonly: boolean;
   /** Pool size (default: $SENTIO_PG_POOL_MAX, else 4). */
   max?: number;
+  /** Row-lock wait before REGISTRY_STORE_BUSY (default LOCK_TIMEOUT_MS). */
+  lockTimeoutMs?: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -79,7 +81,7 @@ export class PgDatabase {
       connectionString: url,
       max,
       types,
-      lock_timeout: LOCK_TIMEOUT_MS,
+      lock_timeout: opts.lockTimeoutMs ?? LOCK_TIMEOUT_MS,
       options: settings.join(' '),
       application_name: 'sentio',
       connectionTimeoutMillis: 15_000,

@@ -179,3 +179,52 @@ test('postgres: a foreign "sentio" schema is not taken for a store', async (t) =
   await c.end();
   await rejectsWith(openRegistry(url), 'REGISTRY_STORE_INVALID', /not a Sentio registry/);
 });
+
+test('postgres: a deadlocked write transaction is rolled back and re-run (both writers succeed); lock waits past the timeout are REGISTRY_STORE_BUSY', async (t) => {
+  const url = await freshDatabase(t);
+  const setup = await openRegistry(url);
+  await registerFake(setup, 'a', 'x');
+  await registerFake(setup, 'b', 'y');
+  await setup.close();
+  const db = new PgDatabase(url, { readonly: false, max: 4 });
+  t.after(() => db.close());
+  let attempts = 0;
+  let arrived = 0;
+  let release: () => void = () => {};
+  const bothLocked = new Promise<void>((r) => {
+    release = r;
+  });
+  // Two transactions lock the two model rows in opposite orders: PostgreSQL aborts one.
+  const writer = (first: string, second: string) =>
+    db.write(async (tx) => {
+      attempts++;
+      await tx.query('SELECT 1 FROM models WHERE name = $1 FOR UPDATE', [first]);
+      if (++arrived === 2) release();
+      await bothLocked;
+      await tx.query('SELECT 1 FROM models WHERE name = $1 FOR UPDATE', [second]);
+      await tx.query("UPDATE models SET description = description || '.' WHERE name = $1", [
+        second,
+      ]);
+    });
+  await Promise.all([writer('a', 'b'), writer('b', 'a')]);
+  assert.equal(attempts, 3, 'the deadlock victim ran again');
+  assert.equal(
+    await scalar(url, "SELECT string_agg(description, ',' ORDER BY name) FROM sentio.models"),
+    '.,.',
+  );
+
+  // A lock held past lock_timeout: REGISTRY_STORE_BUSY, not a hang.
+  const holder = new pg.Client(url);
+  holder.on('error', () => {}); // the database is dropped (FORCE) after the test
+  await holder.connect();
+  t.after(() => holder.end());
+  await holder.query("BEGIN; SELECT 1 FROM sentio.models WHERE name = 'a' FOR UPDATE");
+  const impatient = new PgDatabase(url, { readonly: false, max: 1, lockTimeoutMs: 300 });
+  t.after(() => impatient.close());
+  await rejectsWith(
+    impatient.write((tx) => tx.query("UPDATE models SET description = 'z' WHERE name = 'a'")),
+    'REGISTRY_STORE_BUSY',
+    /stayed busy/,
+  );
+  await holder.query('ROLLBACK');
+});
