@@ -1,7 +1,7 @@
 /**
  * Sentio's store: registry of models and versions, experiment tracking and
  * the content-addressed artifact store, behind backend-neutral async
- * interfaces (SQLite today; PostgreSQL later, issue 9).
+ * interfaces: SQLite (a directory) or PostgreSQL (a postgres:// URL).
  *
  *   const reg = await openRegistry('./models');
  *   const sha = await reg.artifacts.put(modelBytes);
@@ -18,9 +18,16 @@ export { DEFAULT_GC_GRACE_MS, type GcItem, type GcOptions, type GcReport, gc } f
 export { sha256Hex } from './hash.js';
 export { isAliasName } from './names.js';
 export { DB_FILE, openRegistry, storePaths } from './open.js';
+export { isPostgresUrl, redactUrl } from './postgres/url.js';
 export { gitCommit, SENTIO_VERSION, whoAmI } from './provenance.js';
 export { formatRef, type ParsedRef, parseRef } from './ref.js';
 export { LATEST_SCHEMA_VERSION } from './sqlite/migrations.js';
+export {
+  type MigrateProgress,
+  type MigrateStoreOptions,
+  type MigrateStoreReport,
+  migrateStore,
+} from './store-migrate.js';
 export {
   EXPORT_FORMAT,
   EXPORT_FORMAT_VERSION,

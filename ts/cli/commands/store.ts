@@ -5,7 +5,7 @@
  * @module
  */
 import type { Command } from 'commander';
-import { type MigrateStoreReport, migrateStore } from '../../registry/postgres/migrate-store.js';
+import { type MigrateStoreReport, migrateStore } from '../../registry/index.js';
 import { color, printJson, table } from '../output.js';
 import { type Progress, progress } from '../progress.js';
 import { bytes, duration } from './registry-view.js';
