@@ -13,8 +13,9 @@
  *   the candidate arm when it scored them off the hot path (engine time).
  *
  * Off-path scores are logged too (arm `shadow`, under the answered
- * prediction's id plus `.shadow`), so the prediction log holds what the
- * candidate would have said about the same traffic.
+ * prediction's id plus `.shadow`, or `.compare` for a canary's other arm),
+ * so the prediction log holds what the candidate would have said about the
+ * same traffic.
  * @module
  */
 import {
@@ -28,6 +29,7 @@ import type { RolloutKind, RolloutRecord } from '../registry/index.js';
 import type { LoadedModel } from './loaded-model.js';
 import type { ServeMetrics } from './metrics.js';
 import type { PredictionLog } from './monitoring/prediction-log.js';
+import { COMPARE_SUFFIX, SHADOW_SUFFIX } from './monitoring/shadow-id.js';
 import { type OffPathLimits, OffPathQueue, type OffPathResult } from './off-path.js';
 import { bucketsFor } from './stable-key.js';
 
@@ -125,6 +127,7 @@ export class ActiveRollout {
       r.item.texts,
       r.predictions,
       r.ms / n,
+      this.kind === 'shadow' ? SHADOW_SUFFIX : COMPARE_SUFFIX,
     );
     let disagreed = 0;
     for (let i = 0; i < labels.length; i++) {

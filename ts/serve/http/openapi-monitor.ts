@@ -72,7 +72,7 @@ export function monitorPaths(apiSecurity: unknown[]): Record<string, unknown> {
       post: {
         summary: 'Ground truth for logged predictions',
         description:
-          'Joins a label to a logged prediction by its id, so live accuracy can be measured (`GET /v1/models/{name}/monitor`, `sentio_live_accuracy` on /metrics). Predictions answered moments ago are written out first, so their ids are known. The label also applies to the prediction’s shadow twin (the candidate’s off-path score of the same text), when there is one. A prediction skipped by the log sample rate, dropped by a full log queue, or pruned is unknown.',
+          'Joins a label to a logged prediction by its id, so live accuracy can be measured (`GET /v1/models/{name}/monitor`, `sentio_live_accuracy` on /metrics). Predictions answered moments ago are written out first, so their ids are known. The label also applies to the prediction’s off-path twins (`ID.shadow`, `ID.compare`: a rollout candidate’s or the other canary arm’s score of the same text), when there are any. A prediction skipped by the log sample rate, dropped by a full log queue, or pruned is unknown.',
         security: apiSecurity,
         requestBody: {
           required: true,

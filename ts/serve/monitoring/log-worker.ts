@@ -10,9 +10,10 @@
  * a `flush` covers every prediction posted before it, and feedback is
  * joined after the predictions it may refer to were handed over.
  *
- * Feedback for a prediction id also labels its shadow twin (`ID.shadow`,
- * the candidate's off-path score of the same text) when one was logged, so
- * a shadow rollout's accuracy can be measured from the same labels.
+ * Feedback for a prediction id also labels its off-path twins (`ID.shadow`,
+ * `ID.compare`: another version's score of the same text) when they were
+ * logged, so a rollout candidate's accuracy can be measured from the same
+ * labels.
  * @module
  */
 import fs from 'node:fs';
@@ -31,7 +32,7 @@ import {
 import { openRegistry, type Registry } from '../../registry/index.js';
 import type { DataProfile } from '../../train/index.js';
 import type { FromLogWorker, LogWorkerInit, ToLogWorker } from './log-protocol.js';
-import { SHADOW_SUFFIX } from './shadow-id.js';
+import { TWIN_SUFFIXES } from './shadow-id.js';
 import { toWire } from './wire-error.js';
 
 const init = workerData as LogWorkerInit;
@@ -207,7 +208,9 @@ async function feedback(items: readonly FeedbackItem[]): Promise<FeedbackResult>
   const missing = new Set(result.unknown);
   const twins = items
     .filter((it) => !missing.has(it.predictionId))
-    .map((it) => ({ ...it, predictionId: `${it.predictionId}${SHADOW_SUFFIX}` }));
+    .flatMap((it) =>
+      TWIN_SUFFIXES.map((suffix) => ({ ...it, predictionId: `${it.predictionId}${suffix}` })),
+    );
   if (twins.length > 0) await b.recordFeedback(twins);
   return result;
 }

@@ -27,7 +27,6 @@ import type { PredictRequest } from '../validate-request.js';
 import { LogWorkerClient } from './log-client.js';
 import type { ResolvedLogOptions } from './log-options.js';
 import type { StreamBatch } from './log-protocol.js';
-import { SHADOW_SUFFIX } from './shadow-id.js';
 
 const EMPTY: LoggerCounters = {
   logged: 0,
@@ -138,7 +137,8 @@ export class PredictionLog {
 
   /**
    * Off-path scores (a shadow candidate, or the other arm of a canary): arm
-   * `shadow`, id `ID.shadow` where ID is the answered prediction's.
+   * `shadow`, id `ID` + `suffix` where ID is the answered prediction's
+   * (shadow-id.ts).
    */
   offPath(
     m: LoadedModel,
@@ -147,6 +147,7 @@ export class PredictionLog {
     texts: readonly string[],
     preds: readonly TextPrediction[],
     msEach: number,
+    suffix: string,
   ): void {
     if (!this.logging) return;
     try {
@@ -156,7 +157,7 @@ export class PredictionLog {
           m,
           env,
           'shadow',
-          `${ids[i] as string}${SHADOW_SUFFIX}`,
+          `${ids[i] as string}${suffix}`,
           texts[i] as string,
           preds[i] as TextPrediction,
           msEach,
