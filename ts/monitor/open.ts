@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SentioError } from '../errors/index.js';
+import { redactUrl } from '../registry/index.js';
 import { openSqliteMonitor } from './sqlite/backend.js';
 import type { MonitorBackend } from './types.js';
 
@@ -33,8 +34,8 @@ export async function openMonitorStore(
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) {
     throw new SentioError(
       'MONITOR_BAD_OPTION',
-      `unsupported monitoring store "${location}": give a store directory (a PostgreSQL backend is not available yet)`,
-      { store: location },
+      `unsupported monitoring store "${redactUrl(location)}": give a store directory (a PostgreSQL backend is not available yet)`,
+      { store: redactUrl(location) },
     );
   }
   const file = monitorDbPath(location);

@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { SentioError } from '../../errors/index.js';
+import { redactUrl } from '../../registry/index.js';
 import { monitorDbPath } from '../open.js';
 import { mapMonitorError, openMonitorDatabase } from '../sqlite/backend.js';
 import { fingerprint, isOpen, step } from './state-machine.js';
@@ -330,8 +331,8 @@ export async function openAlertStore(
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) {
     throw new SentioError(
       'MONITOR_BAD_OPTION',
-      `unsupported monitoring store "${location}": give a store directory`,
-      { store: location },
+      `unsupported monitoring store "${redactUrl(location)}": give a store directory`,
+      { store: redactUrl(location) },
     );
   }
   const file = monitorDbPath(location);
