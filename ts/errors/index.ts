@@ -90,6 +90,7 @@ export const ERROR_CODES = {
   MONITOR_STORE_INVALID: { exit: 10, http: 500 },
   MONITOR_STORE_TOO_NEW: { exit: 10, http: 409 },
   MONITOR_STORE_BUSY: { exit: 10, http: 503 },
+  MONITOR_STORE_UNREACHABLE: { exit: 10, http: 503 },
   MONITOR_FEEDBACK_INVALID: { exit: 10, http: 400 },
   MONITOR_UNKNOWN_PREDICTION: { exit: 10, http: 404 },
   MONITOR_NO_REFERENCE: { exit: 10, http: 409 },

@@ -1,14 +1,14 @@
 /**
  * Opening the monitoring store: `<store>/monitor.db`, next to the registry's
  * `registry.db` but a separate file (see sqlite/migrations.ts for why).
- * A `postgres://` location is reserved for a PostgreSQL backend behind the
- * same `MonitorBackend` interface.
+ * A `postgres://` URL opens the `sentio_monitor` schema in the store's
+ * database instead (postgres/, loaded on demand) behind the same interface.
  * @module
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { SentioError } from '../errors/index.js';
-import { redactUrl } from '../registry/index.js';
+import { isPostgresUrl, redactUrl } from '../registry/index.js';
 import { openSqliteMonitor } from './sqlite/backend.js';
 import type { MonitorBackend } from './types.js';
 
@@ -31,10 +31,17 @@ export async function openMonitorStore(
   location: string,
   opts: OpenMonitorOptions = {},
 ): Promise<MonitorBackend> {
+  if (isPostgresUrl(location)) {
+    const { openPgMonitor } = await import('./postgres/open.js');
+    return openPgMonitor(location.trim(), {
+      readonly: opts.readonly === true,
+      ...(opts.writer !== undefined ? { writer: opts.writer } : {}),
+    });
+  }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) {
     throw new SentioError(
       'MONITOR_BAD_OPTION',
-      `unsupported monitoring store "${redactUrl(location)}": give a store directory (a PostgreSQL backend is not available yet)`,
+      `unsupported monitoring store "${redactUrl(location)}": give a store directory or a postgres:// URL`,
       { store: redactUrl(location) },
     );
   }

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { SentioError } from '../../errors/index.js';
-import { redactUrl } from '../../registry/index.js';
+import { isPostgresUrl, redactUrl } from '../../registry/index.js';
 import { monitorDbPath } from '../open.js';
 import { mapMonitorError, openMonitorDatabase } from '../sqlite/backend.js';
 import { fingerprint, isOpen, step } from './state-machine.js';
@@ -323,15 +323,19 @@ export interface OpenAlertStoreOptions {
   busyTimeoutMs?: number;
 }
 
-/** The alert store of a store directory (`<store>/monitor.db`, migrated to schema 2 when opened for writing). */
+/** The alert store of a store directory (`<store>/monitor.db`, migrated to schema 2 when opened for writing), or of a postgres:// store. */
 export async function openAlertStore(
   location: string,
   opts: OpenAlertStoreOptions = {},
 ): Promise<AlertStore> {
+  if (isPostgresUrl(location)) {
+    const { openPgAlertStore } = await import('../postgres/open.js');
+    return openPgAlertStore(location.trim(), { readonly: opts.readonly === true });
+  }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) {
     throw new SentioError(
       'MONITOR_BAD_OPTION',
-      `unsupported monitoring store "${redactUrl(location)}": give a store directory`,
+      `unsupported monitoring store "${redactUrl(location)}": give a store directory or a postgres:// URL`,
       { store: redactUrl(location) },
     );
   }
