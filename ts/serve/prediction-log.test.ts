@@ -8,7 +8,8 @@ import { openMonitorStore, type PredictionRow } from '../monitor/index.js';
 import { HAVE_DATA } from '../monitor/test-support/fixtures.js';
 import type { ServeOptions } from './options.js';
 import { type RunningServer, startServer } from './server.js';
-import { type Json, uci } from './test-support/fixtures.js';
+import { spawnServe } from './test-support/cli-server.js';
+import { type Json, makeStore, uci } from './test-support/fixtures.js';
 import { imdbStore, metric, restLoad, scrape, wsLoad } from './test-support/monitoring.js';
 
 type After = { after(fn: () => void | Promise<void>): void };
@@ -191,5 +192,24 @@ describe('prediction logging in sentio serve', { skip: !HAVE_DATA && 'no shared 
     const rows = await rowsOf(store.dir);
     assert.equal(rows.length, 22_000 - c.dropped, 'stored = answered - dropped, exactly');
     for (const r of rows) assert.ok(ids.has(r.id));
+  });
+
+  test('SIGTERM: every prediction answered before it is in monitor.db when the process exits', async (t) => {
+    const store = await makeStore(t, 'sentiment', 1);
+    const serve = await spawnServe(['--store', store.dir]);
+    t.after(() => serve.stop('SIGKILL'));
+    const { texts } = await uci();
+    const answers = await wsLoad(
+      serve.url,
+      texts.slice(0, 3000).map((text) => ({ model: 'sentiment', text })),
+    );
+    // At once: most of these are still in memory (buffered, handed over, or queued).
+    assert.equal(await serve.stop('SIGTERM'), 0, serve.stderr());
+    const backend = await openMonitorStore(store.dir, { readonly: true });
+    const rows = await backend.predictions({ model: 'sentiment' });
+    await backend.close();
+    assert.equal(rows.length, 3000);
+    const ids = new Set(rows.map((r) => r.id));
+    for (const a of answers) assert.ok(ids.has(a.predictionId));
   });
 });
