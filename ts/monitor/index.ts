@@ -30,6 +30,7 @@ export {
   type RetentionOptions,
 } from './logger.js';
 export { type MetricSpec, MONITOR_METRICS, SERVE_METRICS } from './metric-names.js';
+export { MONITOR_MIGRATION_PART } from './migrate-part.js';
 export {
   MONITOR_DB_FILE,
   monitorDbPath,

@@ -26,6 +26,7 @@ export {
   type MigrateProgress,
   type MigrateStoreOptions,
   type MigrateStoreReport,
+  type MigrationPart,
   migrateStore,
 } from './store-migrate.js';
 export {

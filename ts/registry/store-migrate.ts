@@ -10,6 +10,7 @@ export type {
   MigrateProgress,
   MigrateStoreOptions,
   MigrateStoreReport,
+  MigrationPart,
 } from './postgres/migrate-store.js';
 
 /** Copy a SQLite store into PostgreSQL and verify the copy (see postgres/migrate-store.ts). */

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Command } from 'commander';
+import { MONITOR_MIGRATION_PART } from '../../monitor/index.js';
 import { type MigrateStoreReport, migrateStore } from '../../registry/index.js';
 import { color, printJson, table } from '../output.js';
 import { type Progress, progress } from '../progress.js';
@@ -22,7 +23,7 @@ export function registerStore(program: Command): void {
   store
     .command('migrate')
     .description(
-      'copy a SQLite store (registry, history, runs, deployment state, artifacts) into PostgreSQL and verify the copy',
+      'copy a SQLite store (registry, history, runs, deployment state, artifacts, prediction logs, feedback, alerts) into PostgreSQL and verify the copy',
     )
     .requiredOption('--from <dir>', 'the SQLite store directory')
     .requiredOption('--to <url>', 'the target: postgres://user[:password]@host[:port]/database')
@@ -32,8 +33,8 @@ export function registerStore(program: Command): void {
       'after',
       `
 The target database must exist and hold no Sentio data (a new store is created in
-its "sentio" schema). Stop trainings and servers on the source first. Prediction
-logs (monitor.db) are not copied yet; the report lists them under "skipped".
+its "sentio" schema; prediction logs, feedback and alerts from monitor.db go to
+its "sentio_monitor" schema). Stop trainings and servers on the source first.
 
 Examples:
   sentio store migrate --from ./models --to postgres://sentio@db.internal/sentio
@@ -53,6 +54,7 @@ Examples:
         from: opts.from,
         to: opts.to,
         resume: opts.resume === true,
+        parts: [MONITOR_MIGRATION_PART],
         onProgress: (p) => {
           if (opts.json) return;
           const unit = p.phase === 'artifacts' ? 'artifacts' : 'steps';
@@ -83,6 +85,7 @@ function migrateView(r: MigrateStoreReport): string {
     '',
     `artifacts: ${r.artifacts.total} (${r.artifacts.copied} copied, ${bytes(r.artifacts.bytes)}; ${r.artifacts.alreadyPresent} already there), all re-hashed in the target`,
   ];
+  for (const p of r.parts) lines.push(`${p.part}: ${p.rows} rows copied and verified`);
   for (const s of r.skipped) lines.push(color.yellow(`skipped: ${s.part} — ${s.reason}`));
   lines.push(
     color.green(

@@ -20,10 +20,12 @@
  * Stop writers (trainings, servers) on the source first: later writes to it
  * are not copied.
  *
- * Prediction logs and feedback (the source's monitor.db) are not copied
- * yet: they move with the PostgreSQL monitoring store (issue 9, part 2),
- * which plugs in as another `MigrationPart` in `PARTS`. Until then the
- * report lists them under `skipped`.
+ * Further parts (the monitoring store's prediction logs, feedback and
+ * alerts) plug in as `MigrationPart`s given by the caller (`parts`; the CLI
+ * passes ts/monitor's), since ts/monitor depends on ts/registry and not the
+ * other way round. Each copies and verifies itself after the registry is
+ * verified; a part present in the source that nobody copies is reported
+ * under `skipped`.
  * @module
  */
 import fs from 'node:fs';
@@ -50,6 +52,8 @@ export interface MigrateStoreOptions {
   /** Continue a migration of this same source into this target. */
   resume?: boolean;
   onProgress?: (p: MigrateProgress) => void;
+  /** Parts beyond the registry, copied after it (default: PARTS). */
+  parts?: readonly MigrationPart[];
 }
 
 /** A further part of a store that a later backend copies (e.g. prediction logs, part 2). */
@@ -57,10 +61,11 @@ export interface MigrationPart {
   name: string;
   /** Present in the source? */
   present(sourceDir: string): boolean;
+  /** Copy it idempotently and verify the copy (throwing on any difference). */
   copy?(sourceDir: string, targetUrl: string): Promise<{ rows: number }>;
 }
 
-/** Parts beyond the registry and its artifacts. Part 2 adds the monitoring store's copy here. */
+/** Parts beyond the registry and its artifacts that this module knows of (without a copy). */
 export const PARTS: MigrationPart[] = [
   {
     name: 'prediction logs and feedback (monitor.db)',
@@ -76,6 +81,8 @@ export interface MigrateStoreReport {
   artifacts: { total: number; copied: number; alreadyPresent: number; bytes: number };
   tables: CopyCounts;
   verified: { tables: Record<string, number>; artifacts: number; deep: true };
+  /** Further parts copied and verified, with their row counts. */
+  parts: Array<{ part: string; rows: number }>;
   /** Parts of the source not copied by this Sentio, with why. */
   skipped: Array<{ part: string; reason: string }>;
   ms: number;
@@ -215,11 +222,16 @@ export async function migrateStore(opts: MigrateStoreOptions): Promise<MigrateSt
       throw invalid(`verification failed: the copy differs from the source at ${diff}`);
     progress({ phase: 'verify', done: 3, total: 3 });
 
-    const skipped = PARTS.filter((p) => p.copy === undefined && p.present(src.dir)).map((p) => ({
-      part: p.name,
-      reason:
-        'not migrated by this Sentio yet: PostgreSQL monitoring storage comes with issue 9 part 2',
-    }));
+    const parts: MigrateStoreReport['parts'] = [];
+    const skipped: MigrateStoreReport['skipped'] = [];
+    for (const p of opts.parts ?? PARTS) {
+      if (!p.present(src.dir)) continue;
+      if (p.copy === undefined) {
+        skipped.push({ part: p.name, reason: 'not migrated by this caller' });
+        continue;
+      }
+      parts.push({ part: p.name, ...(await p.copy(src.dir, opts.to)) });
+    }
     return {
       from: src.dir,
       to: redactUrl(opts.to),
@@ -228,6 +240,7 @@ export async function migrateStore(opts: MigrateStoreOptions): Promise<MigrateSt
       artifacts: { total: shas.length, copied, alreadyPresent: shas.length - copied, bytes },
       tables,
       verified: { tables: counts, artifacts: report.checked, deep: true },
+      parts,
       skipped,
       ms: Math.round(performance.now() - t0),
     };
