@@ -34,6 +34,7 @@ export { MONITOR_MIGRATION_PART } from './migrate-part.js';
 export {
   MONITOR_DB_FILE,
   monitorDbPath,
+  monitorStoreExists,
   type OpenMonitorOptions,
   openMonitorStore,
 } from './open.js';

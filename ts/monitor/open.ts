@@ -60,3 +60,18 @@ export async function openMonitorStore(
     ...(opts.writer !== undefined ? { writer: opts.writer } : {}),
   });
 }
+
+/**
+ * Does the store have a monitoring store yet (SQLite: monitor.db exists;
+ * PostgreSQL: the `sentio_monitor` schema exists)? Never creates one.
+ */
+export async function monitorStoreExists(location: string): Promise<boolean> {
+  if (!isPostgresUrl(location)) return fs.existsSync(monitorDbPath(location));
+  try {
+    await (await openMonitorStore(location, { readonly: true })).close();
+    return true;
+  } catch (e) {
+    if ((e as { code?: string }).code === 'MONITOR_STORE_NOT_FOUND') return false;
+    throw e;
+  }
+}

@@ -7,14 +7,13 @@
  * $SENTIO_ALERT_WEBHOOK_SECRET). Alerts live in `<store>/monitor.db`.
  * @module
  */
-import fs from 'node:fs';
 import type { Command } from 'commander';
 import { SentioError } from '../../errors/index.js';
 import {
   AlertEngine,
   type AlertStore,
   getRuleSet,
-  monitorDbPath,
+  monitorStoreExists,
   openAlertStore,
   openMonitorStore,
   parseDuration,
@@ -40,7 +39,7 @@ function bad(option: string, message: string): SentioError {
 /** Open the alert store of an existing monitor.db (migrating it if it is older). */
 async function existingStore(o: Common): Promise<AlertStore> {
   const dir = resolveStoreDir(o);
-  if (!fs.existsSync(monitorDbPath(dir))) return openAlertStore(dir, { readonly: true }); // NOT_FOUND
+  if (!(await monitorStoreExists(dir))) return openAlertStore(dir, { readonly: true }); // NOT_FOUND
   return openAlertStore(dir);
 }
 
@@ -106,7 +105,7 @@ Kinds: drift, accuracy, expected_accuracy, error_rate, latency_p99, volume_drop,
       .option('--json', 'print JSON ({ model, source, document, rules, ... })'),
   ).action(async (name: string, o: Common) => {
     const dir = resolveStoreDir(o);
-    const store = fs.existsSync(monitorDbPath(dir)) ? await openAlertStore(dir) : null;
+    const store = (await monitorStoreExists(dir)) ? await openAlertStore(dir) : null;
     const set = store
       ? await withStore(store, (s) => getRuleSet(s, name))
       : await getRuleSet(null, name);

@@ -16,7 +16,6 @@
  * labels.
  * @module
  */
-import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { type Engine, type EngineModel, loadEngine } from '../../engine/index.js';
 import { SentioError } from '../../errors/index.js';
@@ -25,7 +24,7 @@ import {
   type FeedbackResult,
   type LoggerCounters,
   type MonitorBackend,
-  monitorDbPath,
+  monitorStoreExists,
   openMonitorStore,
   PredictionLogger,
 } from '../../monitor/index.js';
@@ -179,7 +178,7 @@ async function detach(model: string, version: number): Promise<void> {
 /** The logger's connection, or (logging off) monitor.db opened for feedback when it exists. */
 async function feedbackBackend(): Promise<MonitorBackend> {
   if (backend !== null) return backend;
-  if (init.logging || !fs.existsSync(monitorDbPath(init.store))) {
+  if (init.logging || !(await monitorStoreExists(init.store))) {
     throw new SentioError(
       'MONITOR_STORE_NOT_FOUND',
       'no prediction log to join feedback to: prediction logging is off or monitor.db cannot be opened',

@@ -12,7 +12,6 @@
  * yet) evaluations return no snapshots and are tried again next time.
  * @module
  */
-import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { SentioError } from '../../errors/index.js';
 import {
@@ -20,8 +19,8 @@ import {
   type AlertStore,
   LogNotifier,
   type MonitorBackend,
-  monitorDbPath,
   monitorReport,
+  monitorStoreExists,
   type Notifier,
   openAlertStore,
   openMonitorStore,
@@ -61,7 +60,7 @@ async function openRegistryOnce(): Promise<Registry> {
 /** The reading connection, once monitor.db exists (null before). */
 async function openBackend(): Promise<MonitorBackend | null> {
   if (backend !== null) return backend;
-  if (!fs.existsSync(monitorDbPath(init.store))) return null;
+  if (!(await monitorStoreExists(init.store))) return null;
   backend = await openMonitorStore(init.store, { readonly: true });
   return backend;
 }
