@@ -21,6 +21,7 @@ import type {
   EvaluationRecord,
   ModelRecord,
   PolicyRecord,
+  RegistryChangeEvent,
   RolloutKind,
   RolloutRecord,
   RolloutStatsRecord,
@@ -173,6 +174,8 @@ export interface RegistryBackend {
   readonly deploy: DeployBackend;
   /** Changes whenever anyone commits to the store (see Registry.changeToken). */
   changeToken(): Promise<string>;
+  /** Pushed changes (PostgreSQL); absent where servers poll (see Registry.watchChanges). */
+  watchChanges?(onEvent: (e: RegistryChangeEvent) => void): { close(): Promise<void> };
 }
 
 /**

@@ -507,6 +507,14 @@ export class SentioRegistry implements Registry {
     return this.db.changeToken();
   }
 
+  /** Pushed changes where the backend has them (PostgreSQL); undefined on SQLite. */
+  get watchChanges(): Registry['watchChanges'] {
+    const db = this.db;
+    return db.watchChanges === undefined
+      ? undefined
+      : (cb) => db.watchChanges?.(cb) ?? { close: async () => {} };
+  }
+
   // ── Store ───────────────────────────────────────────────────────────────
 
   async referencedArtifacts(): Promise<Set<string>> {

@@ -407,6 +407,13 @@ export interface Registry {
    * poll it and re-read models and rollouts only when it changed.
    */
   changeToken(): Promise<string>;
+  /**
+   * Pushed changes, where the backend has them (PostgreSQL: LISTEN/NOTIFY;
+   * SQLite has none, servers poll changeToken). The subscriber hears every
+   * committed write, and when the connection is lost and re-established
+   * (after which it should re-read: changes made meanwhile were not pushed).
+   */
+  watchChanges?(onEvent: (e: RegistryChangeEvent) => void): { close(): Promise<void> };
 
   tagModel(model: string, tags: TagChanges): Promise<ModelRecord>;
   tagVersion(model: string, version: number, tags: TagChanges): Promise<VersionRecord>;
@@ -433,3 +440,9 @@ export interface OpenOptions {
   /** Create the store when missing (default true unless readonly). */
   create?: boolean;
 }
+
+/** What a `Registry.watchChanges` subscription reports. */
+export type RegistryChangeEvent =
+  | { type: 'change' }
+  | { type: 'connected'; reconnect: boolean }
+  | { type: 'disconnected'; error: string };

@@ -28,11 +28,13 @@ import type {
   ArtifactReference,
   EvaluationRecord,
   ModelRecord,
+  RegistryChangeEvent,
   RunFilter,
   RunRecord,
   TagChanges,
   VersionRecord,
 } from '../types.js';
+import { ChangeListener } from './change-listener.js';
 import type { PgDatabase, Row, Tx } from './database.js';
 import { PgDeployBackend } from './deploy.js';
 import { readPgSchemaVersion } from './migrations.js';
@@ -81,6 +83,12 @@ export class PgBackend implements RegistryBackend {
   readonly deploy: PgDeployBackend = new PgDeployBackend(this);
 
   constructor(readonly db: PgDatabase) {}
+
+  /** A LISTEN connection of its own, reconnecting with backoff (change-listener.ts). */
+  watchChanges(onEvent: (e: RegistryChangeEvent) => void): { close(): Promise<void> } {
+    const listener = new ChangeListener(this.db.url, onEvent);
+    return { close: () => listener.close() };
+  }
 
   async changeToken(): Promise<string> {
     const r = await this.db.query<{ counter: number }>('SELECT counter FROM store_changes');

@@ -9,7 +9,8 @@
  *   transaction (safe: `fn` only talks to the database), a few times with
  *   jittered backoff, then surface as REGISTRY_STORE_BUSY. Every write
  *   transaction bumps `store_changes.counter` as its last statement, which
- *   is what `changeToken()` reads.
+ *   is what `changeToken()` reads, and then NOTIFYs `sentio_changes`, which
+ *   servers LISTEN to (change-listener.ts).
  * - `read(fn)`: a REPEATABLE READ, READ ONLY transaction, so a record
  *   assembled from several queries (a version with its tags and aliases)
  *   comes from one snapshot.
@@ -22,6 +23,10 @@
 import pg from 'pg';
 import { SentioError } from '../../errors/index.js';
 import { isRetryable, mapPgError } from './errors.js';
+
+/** The channel every write transaction NOTIFYs on commit. */
+export const CHANGES_CHANNEL = 'sentio_changes';
+
 import { redactUrl } from './url.js';
 
 /** Tables live in their own schema, so a shared database keeps its `public` schema to itself. */
@@ -132,7 +137,11 @@ export class PgDatabase {
       try {
         await c.query(begin);
         const out = await fn(c);
-        if (write) await c.query('UPDATE store_changes SET counter = counter + 1, at = now()');
+        if (write) {
+          await c.query('UPDATE store_changes SET counter = counter + 1, at = now()');
+          // Delivered to listening servers when (and only if) this commits (change-listener.ts).
+          await c.query(`NOTIFY ${CHANGES_CHANNEL}`);
+        }
         await c.query('COMMIT');
         return out;
       } catch (e) {

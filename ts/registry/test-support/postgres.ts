@@ -56,6 +56,10 @@ export interface TestPostgres {
   dropDatabase(name: string): Promise<void>;
   /** Run SQL as the superuser in `database` (psql, so DDL and triggers work as written). */
   psql(database: string, sql: string): Promise<string>;
+  /** Stop the server (`pg_ctl stop -m fast`), keeping its data, as an outage would. */
+  halt(): Promise<void>;
+  /** Start a halted server again on the same port. */
+  resume(): Promise<void>;
   stop(): void;
 }
 
@@ -176,29 +180,30 @@ export async function startPostgres(): Promise<TestPostgres> {
       '--locale=C.UTF-8',
     ]);
     let port = 0;
+    const startArgs = () => [
+      '-D',
+      data,
+      '-w',
+      '-t',
+      '30',
+      '-l',
+      path.join(dir, 'server.log'),
+      '-o',
+      [
+        `-p ${port}`,
+        `-k ${dir}`,
+        '-c listen_addresses=127.0.0.1',
+        '-c fsync=off',
+        '-c synchronous_commit=off',
+        '-c full_page_writes=off',
+        '-c max_connections=200',
+      ].join(' '),
+      'start',
+    ];
     for (let attempt = 1; ; attempt++) {
       port = await freePort();
       try {
-        await pg('pg_ctl', [
-          '-D',
-          data,
-          '-w',
-          '-t',
-          '30',
-          '-l',
-          path.join(dir, 'server.log'),
-          '-o',
-          [
-            `-p ${port}`,
-            `-k ${dir}`,
-            '-c listen_addresses=127.0.0.1',
-            '-c fsync=off',
-            '-c synchronous_commit=off',
-            '-c full_page_writes=off',
-            '-c max_connections=200',
-          ].join(' '),
-          'start',
-        ]);
+        await pg('pg_ctl', startArgs());
         break;
       } catch (e) {
         if (attempt >= 3) {
@@ -247,6 +252,12 @@ export async function startPostgres(): Promise<TestPostgres> {
         await psql('postgres', `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       },
       psql,
+      async halt() {
+        await pg('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+      },
+      async resume() {
+        await pg('pg_ctl', startArgs());
+      },
       stop,
     };
   } catch (e) {
