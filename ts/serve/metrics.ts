@@ -42,6 +42,8 @@ export class ServeMetrics {
   private readonly swapFailures: client.Counter<string>;
   private readonly loadSeconds: client.Histogram<string>;
   private readonly pollErrors: client.Counter<string>;
+  private readonly registryUp: client.Gauge<string>;
+  private readonly registryReconnects: client.Counter<string>;
   readonly wsConnections: client.Gauge<string>;
   private readonly wsDisconnects: client.Counter<string>;
   private readonly rolloutRequests: (...v: string[]) => CounterChild;
@@ -142,6 +144,17 @@ export class ServeMetrics {
     this.pollErrors = new client.Counter({
       name: 'sentio_registry_poll_errors_total',
       help: 'Failed registry polls (the served versions stay as they are)',
+      registers,
+    });
+    this.registryUp = new client.Gauge({
+      name: 'sentio_registry_connected',
+      help: 'Whether the server holds its registry change connection (PostgreSQL push; always 1 when polling SQLite)',
+      registers,
+    });
+    this.registryUp.set(1);
+    this.registryReconnects = new client.Counter({
+      name: 'sentio_registry_reconnects_total',
+      help: 'Registry change connections re-established after a loss (each followed by a full re-read)',
       registers,
     });
     this.wsConnections = new client.Gauge({
@@ -258,6 +271,14 @@ export class ServeMetrics {
 
   pollFailed(): void {
     this.pollErrors.inc();
+  }
+
+  registryConnected(up: boolean): void {
+    this.registryUp.set(up ? 1 : 0);
+  }
+
+  registryReconnected(): void {
+    this.registryReconnects.inc();
   }
 
   disconnected(reason: string): void {

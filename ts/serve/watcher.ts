@@ -24,12 +24,25 @@
  * Cost: each poll first asks the registry for its change token (SQLite:
  * one pragma); models and rollouts are re-read only when it changed, plus a
  * full re-read every 5 s as a safety net.
+ *
+ * Push (PostgreSQL): where the registry has `watchChanges`, a committed
+ * write or a re-established connection triggers a poll at once (a move
+ * lands in milliseconds, and a reconnection catches up on moves made while
+ * the connection was down); polling stays on as the safety net. While the
+ * connection is down the loaded versions keep serving; the link's state is
+ * on /readyz (`registry`) and /metrics (`sentio_registry_connected`,
+ * `sentio_registry_reconnects_total`).
  * @module
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Engine } from '../engine/index.js';
 import { hasCode } from '../errors/index.js';
-import type { ModelRecord, Registry, RolloutRecord } from '../registry/index.js';
+import type {
+  ModelRecord,
+  Registry,
+  RegistryChangeEvent,
+  RolloutRecord,
+} from '../registry/index.js';
 import type { BatcherOptions } from './batcher.js';
 import { loadVersion } from './load-version.js';
 import type { LoadedModel } from './loaded-model.js';
@@ -67,6 +80,18 @@ export interface WatcherDeps {
   onRolloutAborted?: (r: RolloutRecord) => void;
 }
 
+/** The watcher's link to the registry (on /readyz). */
+export interface RegistryLinkState {
+  /** "push": PostgreSQL LISTEN/NOTIFY plus polling; "poll": polling only (SQLite). */
+  mode: 'push' | 'poll';
+  /** False while the push connection is down (the loaded versions keep serving). */
+  connected: boolean;
+  /** When `connected` last changed. */
+  since: string;
+  reconnects: number;
+  lastError: { message: string; at: string } | null;
+}
+
 export class ModelWatcher {
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
@@ -78,6 +103,14 @@ export class ModelWatcher {
   private lastFullRead = 0;
   /** Canaries and shadows on the served environments. */
   readonly rollouts: RolloutTracker;
+  private subscription: { close(): Promise<void> } | null = null;
+  private readonly link: RegistryLinkState = {
+    mode: 'poll',
+    connected: true,
+    since: new Date().toISOString(),
+    reconnects: 0,
+    lastError: null,
+  };
 
   constructor(private readonly d: WatcherDeps) {
     this.rollouts = new RolloutTracker({
@@ -119,9 +152,18 @@ export class ModelWatcher {
     }
   }
 
+  /** How this server hears about registry changes, and whether it can reach the registry now. */
+  registryState(): RegistryLinkState {
+    return { ...this.link };
+  }
+
   start(): void {
     if (this.stopped || this.timer !== null) return;
     this.rollouts.start();
+    if (this.d.registry.watchChanges !== undefined && this.subscription === null) {
+      this.link.mode = 'push';
+      this.subscription = this.d.registry.watchChanges((e) => this.pushed(e));
+    }
     const tick = () => {
       this.timer = null;
       if (this.stopped) return;
@@ -149,9 +191,43 @@ export class ModelWatcher {
     await new Promise((r) => setImmediate(r));
   }
 
+  private pushed(e: RegistryChangeEvent): void {
+    if (this.stopped) return;
+    if (e.type === 'disconnected') {
+      this.setConnected(false, e.error);
+      this.d.log.warn(
+        { event: 'registry_disconnected', error: e.error },
+        'lost the registry connection; serving the loaded versions, reconnecting',
+      );
+      return;
+    }
+    if (e.type === 'connected') {
+      if (e.reconnect) {
+        this.d.metrics.registryReconnected();
+        this.link.reconnects++;
+        this.d.log.info(
+          { event: 'registry_reconnected' },
+          'registry connection re-established; catching up',
+        );
+      }
+      this.setConnected(true, null);
+      this.lastToken = null; // re-read everything: moves made meanwhile were not pushed
+    }
+    this.poll(false).catch(() => {});
+  }
+
+  private setConnected(up: boolean, error: string | null): void {
+    if (this.link.connected !== up) this.link.since = new Date().toISOString();
+    this.link.connected = up;
+    if (error !== null) this.link.lastError = { message: error, at: new Date().toISOString() };
+    this.d.metrics.registryConnected(up);
+  }
+
   /** Stop polling (the rollout tracker is stopped separately, after requests drained). */
   async stop(): Promise<void> {
     this.stopped = true;
+    await this.subscription?.close();
+    this.subscription = null;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     await this.polling?.catch(() => {});

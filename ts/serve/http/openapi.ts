@@ -183,7 +183,8 @@ export function buildOpenApi(
       '/healthz': { get: { summary: 'Liveness', responses: { 200: { description: 'Alive' } } } },
       '/readyz': {
         get: {
-          summary: 'Readiness, with per-reference details (version, status, last failure)',
+          summary:
+            'Readiness, with per-reference details (version, status, last failure) and the registry link (push/poll, connected, reconnects)',
           responses: {
             200: { description: 'Every reference loaded and verified' },
             503: { description: 'Not ready, or shutting down' },

@@ -4,6 +4,9 @@
  * shutting down (readiness, 503 otherwise), with per-reference details:
  * version, status, last load failure. A failed swap leaves the reference
  * serving its old version: still ready, status "degraded", failure shown.
+ * `registry` says how the server follows the registry and whether it can
+ * reach it: a lost PostgreSQL connection keeps the server ready (it serves
+ * what it has loaded) and shows `connected: false`.
  * @module
  */
 import type { FastifyInstance } from 'fastify';
@@ -24,6 +27,7 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: ServerContext): 
       ready,
       ...(ready ? {} : { reason: ctx.state.draining ? 'shutting down' : 'models not loaded' }),
       engine: ctx.engineInfo,
+      registry: ctx.watcher.registryState(),
       models,
     };
   });
