@@ -10,11 +10,18 @@
  *
  * The thread starting or failing never affects serving: a failed
  * evaluation is logged (at most every 10 s per kind) and tried again.
+ *
+ * Cost bound: an evaluation reads at most `maxPredictions` rows per model,
+ * but counting a busy model's traffic (volume, version choice) grows with
+ * the rows in the window. The next evaluation therefore waits at least nine
+ * times as long as the last one took, so monitoring never uses more than
+ * about a tenth of a core however much traffic there is (the wait shows as
+ * `sentio_monitor_evaluation_seconds` and in the log when it stretches).
  * @module
  */
 import { Worker } from 'node:worker_threads';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Registry as PromRegistry } from 'prom-client';
+import client, { type Registry as PromRegistry } from 'prom-client';
 import { SentioError } from '../../errors/index.js';
 import {
   createMonitorMetrics,
@@ -35,6 +42,8 @@ import { fromWire } from './wire-error.js';
 
 const QUIET_MS = 10_000;
 const REPORT_TIMEOUT_MS = 60_000;
+/** The next evaluation waits at least this many times the last one's duration. */
+const COST_FACTOR = 9;
 
 export interface ServerMonitoringInit {
   store: string;
@@ -61,11 +70,25 @@ export class ServerMonitoring {
   private last: EvaluationReply | null = null;
   private readonly lastProblem = new Map<string, number>();
   private closed = false;
+  private stretched = false;
+  private readonly duration: client.Gauge<string>;
+  private readonly outcomes: client.Counter<string>;
 
   private constructor(
     private readonly init: ServerMonitoringInit,
     private readonly metrics: MonitorMetrics,
   ) {
+    this.duration = new client.Gauge({
+      name: 'sentio_monitor_evaluation_seconds',
+      help: 'Duration of the last monitoring evaluation (drift, accuracy, alerts) in the monitoring thread',
+      registers: [init.registry],
+    });
+    this.outcomes = new client.Counter({
+      name: 'sentio_monitor_evaluations_total',
+      help: 'Monitoring evaluations, by outcome (ok, failed)',
+      labelNames: ['outcome'],
+      registers: [init.registry],
+    });
     const o = init.options;
     if (o === null) return;
     this.worker = new Worker(new URL('./monitor-worker.js', import.meta.url), {
@@ -92,11 +115,33 @@ export class ServerMonitoring {
 
   /** First evaluation now, then every intervalMs. */
   start(): void {
+    if (this.init.options === null || this.timer !== null || this.closed) return;
+    this.tick();
+  }
+
+  /** Evaluate, then schedule the next one (every intervalMs, stretched when evaluations are slow). */
+  private tick(): void {
     const o = this.init.options;
-    if (o === null || this.timer !== null || this.closed) return;
-    void this.evaluate();
-    this.timer = setInterval(() => void this.evaluate(), o.intervalMs);
-    this.timer.unref();
+    if (o === null || this.closed) return;
+    const t0 = performance.now();
+    void this.evaluate().then(() => {
+      if (this.closed) return;
+      const took = performance.now() - t0;
+      const delay = Math.max(o.intervalMs, COST_FACTOR * took);
+      if (delay > o.intervalMs && !this.stretched) {
+        this.stretched = true;
+        this.init.log.warn(
+          {
+            event: 'monitor_interval_stretched',
+            evaluationMs: Math.round(took),
+            nextInMs: Math.round(delay),
+          },
+          `a monitoring evaluation took ${Math.round(took)} ms; evaluating every ${Math.round(delay / 1000)} s instead of ${o.intervalMs / 1000} s`,
+        );
+      } else if (delay === o.intervalMs) this.stretched = false;
+      this.timer = setTimeout(() => this.tick(), delay);
+      this.timer.unref();
+    });
   }
 
   /** The last evaluation (null before the first). */
@@ -121,6 +166,8 @@ export class ServerMonitoring {
       .then(
         (r) => {
           this.last = r;
+          this.duration.set(r.durationMs / 1000);
+          this.outcomes.inc({ outcome: 'ok' });
           this.metrics.update(r.snapshots);
           this.metrics.alerts(r.open);
           for (const t of r.transitions) {
@@ -132,6 +179,7 @@ export class ServerMonitoring {
           return r;
         },
         (e: unknown) => {
+          this.outcomes.inc({ outcome: 'failed' });
           this.problem('monitor_evaluation_failed', e);
           return null;
         },
@@ -171,7 +219,7 @@ export class ServerMonitoring {
   async close(timeoutMs: number): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.timer !== null) clearInterval(this.timer);
+    if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     const w = this.worker;
     if (w === null) return;
@@ -254,7 +302,7 @@ export class ServerMonitoring {
       p.reject(new SentioError('INTERNAL', 'monitoring stopped'));
     }
     this.pending.clear();
-    if (this.timer !== null) clearInterval(this.timer);
+    if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     this.worker = null;
   }
