@@ -62,4 +62,8 @@ export const TARGETS = Object.freeze({
   ws_vs_ws_echo: { min: 0.7, text: '≥ 70% of the ws echo round trips/s' },
   ws_batch_predictions: { minAbs: 250_000, text: '≥ 250k predictions/s per process' },
   swap_failures: { maxAbs: 0, text: 'zero failed requests during 20 alias moves' },
+  logging_cost: {
+    min: 0.9,
+    text: 'prediction logging + drift accounting cost < 10% of throughput (worst of REST, WS, WS batch)',
+  },
 });

@@ -60,7 +60,7 @@ function child(cmd, args, { onStdout } = {}) {
 }
 
 /** `sentio serve` on the store; stdout keeps its JSON logs (swap timings). */
-export async function startSentio(store, extra = []) {
+export async function startSentio(store, extra = [], name = 'sentio') {
   const port = await freePort();
   const c = child(process.execPath, [
     CLI,
@@ -77,7 +77,7 @@ export async function startSentio(store, extra = []) {
   ]);
   const url = `http://127.0.0.1:${port}`;
   await waitHttp(`${url}/readyz`, 60_000);
-  return { ...c, url, name: 'sentio' };
+  return { ...c, url, name };
 }
 
 /** A Node peer script that prints {"port": N} when listening. */

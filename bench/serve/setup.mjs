@@ -1,11 +1,14 @@
 // Bench inputs: the review text, and a temp store with the IMDB model
 // (and, for the swap run, more versions of it) registered through ts/registry.
+// The served version carries a reference profile (ts/train buildProfile, on
+// a test-set sample) so the logging-on runs pay for drift accounting too.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadDataset } from '../../dist/data/index.js';
 import { loadEngine } from '../../dist/engine/index.js';
 import { openRegistry } from '../../dist/registry/index.js';
+import { buildProfile, evaluateModel } from '../../dist/train/index.js';
 import { MODEL, MODEL_CONFIG, TEST_CSV, TEXT_BYTES, TRAIN_CSV } from './config.mjs';
 
 /** The first test review whose JSON-escaped text is ~1.3 KB (deterministic). */
@@ -28,6 +31,9 @@ export async function makeStore({ versions = 1, log = () => {} } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentio-bench-serve-'));
   const engine = await loadEngine();
   const data = await loadDataset(TRAIN_CSV);
+  const test = await loadDataset(TEST_CSV);
+  const evalTexts = test.texts.filter((_, i) => i % 25 === 0);
+  const evalLabels = test.labels.filter((_, i) => i % 25 === 0);
   const reg = await openRegistry(path.join(dir, 'store'));
   const out = [];
   try {
@@ -39,10 +45,27 @@ export async function makeStore({ versions = 1, log = () => {} } = {}) {
         data.labels,
       );
       const sha = await reg.artifacts.put(m.toBytes(), { kind: 'model' });
+      const artifacts = { model: sha };
+      if (i === 0) {
+        const { scores } = await evaluateModel(engine, m, evalTexts, evalLabels);
+        const profile = buildProfile({
+          model: m,
+          trainTexts: data.texts,
+          trainLabels: data.labels,
+          evalTexts,
+          evalLabels,
+          evalScores: scores,
+          seed: 42,
+        });
+        artifacts.profile = await reg.artifacts.put(
+          new TextEncoder().encode(JSON.stringify(profile)),
+          { kind: 'profile' },
+        );
+      }
       const { version } = await reg.registerVersion({
         model: MODEL,
         modelSha256: sha,
-        artifacts: { model: sha },
+        artifacts,
         metrics: {},
         config: { ...MODEL_CONFIG, alpha: MODEL_CONFIG.alpha + i * 0.01 },
       });
