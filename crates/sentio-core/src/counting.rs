@@ -4,6 +4,8 @@
 //! feature (counting), and every count is an integer, so the result is the
 //! same whatever the thread count.
 
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
 use compact_str::CompactString;
 use rustc_hash::FxHashMap;
 
@@ -11,7 +13,7 @@ use crate::config::TrainConfig;
 use crate::error::{err, ErrorCode, Result};
 use crate::parallel;
 use crate::tokenizer::Tokenizer;
-use crate::vocab::pair_key;
+use crate::vocab::{pair_key, NONE};
 
 /// Global token interner: token string ↔ id.
 #[derive(Debug, Default)]
@@ -116,12 +118,15 @@ struct Stat {
     tf: u64,
     last_doc: u64,
     df: u32,
+    /// Position of the candidate in its partition (order of first sight).
+    idx: u32,
 }
 
 const FRESH: Stat = Stat {
     tf: 0,
     last_doc: u64::MAX,
     df: 0,
+    idx: 0,
 };
 
 impl Stat {
@@ -144,35 +149,86 @@ pub struct Pruned {
     /// Token ids of all features back to back; `spans[f]` = (start, length).
     pub token_ids: Vec<u32>,
     pub spans: Vec<(u32, u8)>,
+    /// Global token id → feature index of its unigram, or NONE.
+    pub unigram_feature: Vec<u32>,
+    /// Candidate id (see [`CandidateSeqs`]) → feature index, or NONE.
+    pub candidate_feature: Vec<u32>,
+}
+
+/// The candidate id of every occurrence of an n-gram of two or more tokens,
+/// per document, in the documents' n-gram order (unigrams are identified by
+/// their token ids). Recorded while counting, so that after pruning a
+/// document's features are found by array lookups (candidate → feature)
+/// instead of looking every n-gram up again.
+#[derive(Debug, Clone)]
+pub struct CandidateSeqs {
+    pub ids: Vec<u32>,
+    /// `offsets[d]..offsets[d+1]` are document d's occurrences; starts with 0.
+    pub offsets: Vec<usize>,
+    /// False once an id could not be represented (then nothing here is used).
+    pub complete: bool,
+}
+
+impl Default for CandidateSeqs {
+    fn default() -> Self {
+        CandidateSeqs::new()
+    }
+}
+
+impl CandidateSeqs {
+    pub fn new() -> Self {
+        CandidateSeqs {
+            ids: Vec::new(),
+            offsets: vec![0],
+            complete: true,
+        }
+    }
+    pub fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    pub fn doc(&self, d: usize) -> &[u32] {
+        &self.ids[self.offsets[d]..self.offsets[d + 1]]
+    }
 }
 
 /// Candidate features are split into this many partitions by key hash. Each
 /// partition's table is small enough to stay in cache while a batch of its
 /// occurrences is applied, which is what makes counting fast: the batch is
 /// first scattered to partitions with sequential writes, then each partition
-/// is aggregated on its own (partitions run in parallel).
+/// is aggregated on its own (partitions run in parallel). Unigrams need no
+/// table: they are counted in an array indexed by token id.
 const PARTITIONS: usize = 64;
 
 /// Documents scattered per round: bounds the scatter buffers' memory.
 const ROUND_DOCS: usize = 2048;
 
-/// Key of a unigram or bigram in one u64 (token ids never reach u32::MAX,
-/// so the unigram tag cannot collide with a bigram).
-const UNI_TAG: u64 = 0xFFFF_FFFF << 32;
-
 #[derive(Debug, Default)]
 struct Partition {
     short: FxHashMap<u64, Stat>,
     longer: FxHashMap<Box<[u32]>, Stat>,
+    /// Candidates so far (the next `Stat::idx`).
+    next: u32,
 }
 
-/// One occurrence scattered to a partition.
+/// One bigram occurrence scattered to a partition: its key, its document
+/// (within the round) and its position in the round's occurrence list.
 #[derive(Clone, Copy)]
-enum Occurrence {
-    /// Unigram or bigram key.
-    Short(u64, u64),
-    /// Longer n-gram: start and length in the batch's token ids.
-    Longer(usize, u8, u64),
+struct ShortOcc {
+    key: u64,
+    doc: u32,
+    pos: u32,
+}
+
+/// One occurrence of a longer n-gram: start and length in the token ids.
+#[derive(Clone, Copy)]
+struct LongOcc {
+    start: usize,
+    doc: u32,
+    pos: u32,
+    len: u8,
 }
 
 #[inline]
@@ -191,9 +247,17 @@ fn partition_of_ids(ids: &[u32]) -> usize {
     (h as usize) % PARTITIONS
 }
 
+/// Candidate id of the `idx`-th candidate of partition `p`, if it fits a u32.
+#[inline]
+fn candidate_id(idx: u32, p: usize) -> Option<u32> {
+    (idx as u64 * PARTITIONS as u64 + p as u64).try_into().ok()
+}
+
 /// Document and term frequencies of every candidate n-gram seen so far.
 #[derive(Debug)]
 pub struct NgramCounter {
+    /// Unigram statistics by global token id (when unigrams are counted).
+    uni: Vec<Stat>,
     parts: Vec<Partition>,
     min_n: usize,
     max_n: usize,
@@ -203,6 +267,7 @@ pub struct NgramCounter {
 impl NgramCounter {
     pub fn new(tok: &Tokenizer) -> Self {
         NgramCounter {
+            uni: Vec::new(),
             parts: (0..PARTITIONS).map(|_| Partition::default()).collect(),
             min_n: tok.min_n,
             max_n: tok.max_n,
@@ -213,65 +278,175 @@ impl NgramCounter {
     /// Count the n-grams of a batch of sequences (documents numbered on from
     /// the documents counted before).
     pub fn count(&mut self, seqs: &Sequences) {
+        self.count_impl(seqs, None);
+    }
+
+    /// `count`, also appending every occurrence's candidate id to `out`
+    /// (which must hold exactly the documents counted before).
+    pub fn count_recording(&mut self, seqs: &Sequences, out: &mut CandidateSeqs) {
+        if out.len() as u64 != self.n_docs {
+            out.complete = false;
+        }
+        self.count_impl(seqs, Some(out));
+    }
+
+    fn count_impl(&mut self, seqs: &Sequences, mut out: Option<&mut CandidateSeqs>) {
         let (min_n, max_n) = (self.min_n, self.max_n);
+        // n-grams of two or more tokens go through the partitions.
+        let lo_n = min_n.max(2);
+        let windows = |len: usize| -> u64 { (lo_n..=max_n).map(|n| len.saturating_sub(n - 1) as u64).sum() };
+        if min_n <= 1 && max_n >= 1 {
+            if let Some(&m) = seqs.ids.iter().max() {
+                if m as usize >= self.uni.len() {
+                    self.uni.resize(m as usize + 1, FRESH);
+                }
+            }
+        }
         let rounds = parallel::ranges(seqs.len(), seqs.len().div_ceil(ROUND_DOCS));
         for round in rounds {
+            // Where each document's occurrences start in the round's list.
+            let mut starts: Vec<u64> = Vec::with_capacity(round.len() + 1);
+            let mut total = 0u64;
+            for d in round.clone() {
+                starts.push(total);
+                total += windows(seqs.offsets[d + 1] - seqs.offsets[d]);
+            }
+            starts.push(total);
+            let record = match out.as_deref_mut() {
+                Some(o) if o.complete && total <= u32::MAX as u64 => true,
+                Some(o) => {
+                    o.complete = false;
+                    false
+                }
+                None => false,
+            };
+            let slots: Vec<AtomicU32> = if record {
+                (0..total).map(|_| AtomicU32::new(NONE)).collect()
+            } else {
+                Vec::new()
+            };
+            let overflow = AtomicBool::new(false);
             // Scatter: each worker takes a contiguous run of documents and
             // writes its occurrences into per-partition buffers, in order.
             let workers = parallel::ranges(round.len(), parallel::workers());
             let first_doc = self.n_docs;
-            let scattered: Vec<Vec<Vec<Occurrence>>> = parallel::map(&workers, |w| {
-                let mut buckets: Vec<Vec<Occurrence>> = (0..PARTITIONS).map(|_| Vec::new()).collect();
-                for d in (round.start + w.start)..(round.start + w.end) {
-                    let doc = first_doc + d as u64;
+            type Buckets = (Vec<Vec<ShortOcc>>, Vec<Vec<LongOcc>>);
+            let scattered: Vec<Buckets> = parallel::map(&workers, |w| {
+                let mut short: Vec<Vec<ShortOcc>> = (0..PARTITIONS).map(|_| Vec::new()).collect();
+                let mut longer: Vec<Vec<LongOcc>> = (0..PARTITIONS).map(|_| Vec::new()).collect();
+                for rd in w.clone() {
+                    let d = round.start + rd;
                     let (lo, hi) = (seqs.offsets[d], seqs.offsets[d + 1]);
                     let ids = &seqs.ids[lo..hi];
-                    for n in min_n..=max_n.min(ids.len()) {
+                    // Positions are only used when recording (total fits a u32 then).
+                    let mut pos = starts[rd] as u32;
+                    for n in lo_n..=max_n.min(ids.len()) {
                         for (i, win) in ids.windows(n).enumerate() {
-                            let occ = match win {
-                                [a] => Occurrence::Short(UNI_TAG | *a as u64, doc),
-                                [a, b] => Occurrence::Short(pair_key(*a, *b), doc),
-                                _ => Occurrence::Longer(lo + i, n as u8, doc),
-                            };
-                            let p = match occ {
-                                Occurrence::Short(k, _) => (mix(k) as usize) % PARTITIONS,
-                                Occurrence::Longer(..) => partition_of_ids(win),
-                            };
-                            buckets[p].push(occ);
+                            if let [a, b] = win {
+                                let key = pair_key(*a, *b);
+                                short[(mix(key) as usize) % PARTITIONS].push(ShortOcc {
+                                    key,
+                                    doc: rd as u32,
+                                    pos,
+                                });
+                            } else {
+                                longer[partition_of_ids(win)].push(LongOcc {
+                                    start: lo + i,
+                                    doc: rd as u32,
+                                    pos,
+                                    len: n as u8,
+                                });
+                            }
+                            pos = pos.wrapping_add(1);
                         }
                     }
                 }
-                buckets
+                (short, longer)
             });
             // Aggregate: each partition applies its occurrences in document
-            // order (workers in order, each in document order).
-            parallel::for_each_mut(&mut self.parts, |p, part| {
-                for worker in &scattered {
-                    for occ in &worker[p] {
-                        match *occ {
-                            Occurrence::Short(k, doc) => part.short.entry(k).or_insert(FRESH).bump(doc),
-                            Occurrence::Longer(start, len, doc) => {
-                                let key = &seqs.ids[start..start + len as usize];
-                                match part.longer.get_mut(key) {
-                                    Some(s) => s.bump(doc),
-                                    None => {
-                                        let mut s = FRESH;
-                                        s.bump(doc);
-                                        part.longer.insert(key.into(), s);
-                                    }
-                                }
+            // order (workers in order, each in document order); unigrams are
+            // counted alongside, by token id.
+            let uni = &mut self.uni;
+            let count_uni = min_n <= 1 && max_n >= 1;
+            let slots = &slots;
+            let overflow_flag = &overflow;
+            parallel::join(
+                || {
+                    if !count_uni {
+                        return;
+                    }
+                    for rd in 0..round.len() {
+                        let d = round.start + rd;
+                        let doc = first_doc + rd as u64;
+                        for &t in seqs.doc(d) {
+                            if let Some(s) = uni.get_mut(t as usize) {
+                                s.bump(doc);
                             }
                         }
                     }
+                },
+                || {
+                    parallel::for_each_mut(&mut self.parts, |p, part| {
+                        let Partition { short, longer, next } = part;
+                        let note = |idx: u32, pos: u32| {
+                            if record {
+                                match (candidate_id(idx, p), slots.get(pos as usize)) {
+                                    (Some(c), Some(slot)) => slot.store(c, Ordering::Relaxed),
+                                    _ => overflow_flag.store(true, Ordering::Relaxed),
+                                }
+                            }
+                        };
+                        for (ws, _) in &scattered {
+                            for o in &ws[p] {
+                                let s = short.entry(o.key).or_insert_with(|| {
+                                    let s = Stat { idx: *next, ..FRESH };
+                                    *next += 1;
+                                    s
+                                });
+                                s.bump(first_doc + o.doc as u64);
+                                note(s.idx, o.pos);
+                            }
+                        }
+                        for (_, wl) in &scattered {
+                            for o in &wl[p] {
+                                let key = &seqs.ids[o.start..o.start + o.len as usize];
+                                let doc = first_doc + o.doc as u64;
+                                let idx = match longer.get_mut(key) {
+                                    Some(s) => {
+                                        s.bump(doc);
+                                        s.idx
+                                    }
+                                    None => {
+                                        let mut s = Stat { idx: *next, ..FRESH };
+                                        *next += 1;
+                                        s.bump(doc);
+                                        longer.insert(key.into(), s);
+                                        s.idx
+                                    }
+                                };
+                                note(idx, o.pos);
+                            }
+                        }
+                    });
+                },
+            );
+            if let Some(o) = out.as_deref_mut() {
+                if record && !overflow.load(Ordering::Relaxed) {
+                    let base = o.ids.len();
+                    o.ids.extend(slots.iter().map(|a| a.load(Ordering::Relaxed)));
+                    o.offsets.extend(starts[1..].iter().map(|&s| base + s as usize));
+                } else {
+                    o.complete = false;
                 }
-            });
+            }
             self.n_docs += round.len() as u64;
         }
     }
 
     /// Number of distinct candidate features.
     pub fn n_candidates(&self) -> usize {
-        self.parts.iter().map(|p| p.short.len() + p.longer.len()).sum()
+        self.uni.iter().filter(|s| s.df > 0).count()
+            + self.parts.iter().map(|p| p.short.len() + p.longer.len()).sum::<usize>()
     }
 
     /// Apply min_df / max_df / max_features and return the kept feature
@@ -286,10 +461,16 @@ impl NgramCounter {
                 format!("max_df ({high} documents) is below min_df ({low} documents) for {n} documents"),
             );
         }
-        // (term, df, tf, start and length of its token ids in `pool`)
-        let mut kept: Vec<(String, u32, u64, u32, u8)> = Vec::new();
+        // Where a kept feature came from: a unigram's token id, or a candidate id.
+        #[derive(Clone, Copy)]
+        enum Origin {
+            Unigram(u32),
+            Candidate(u64),
+        }
+        // (term, df, tf, start and length of its token ids in `pool`, origin)
+        let mut kept: Vec<(String, u32, u64, u32, u8, Origin)> = Vec::new();
         let mut pool: Vec<u32> = Vec::new();
-        let mut push = |ids: &[u32], stat: &Stat| {
+        let mut push = |ids: &[u32], stat: &Stat, origin: Origin| {
             let df = stat.df as f64;
             if df < low || df > high {
                 return;
@@ -301,19 +482,21 @@ impl NgramCounter {
                 }
                 term.push_str(&table.strings[*id as usize]);
             }
-            kept.push((term, stat.df, stat.tf, pool.len() as u32, ids.len() as u8));
+            kept.push((term, stat.df, stat.tf, pool.len() as u32, ids.len() as u8, origin));
             pool.extend_from_slice(ids);
         };
-        for part in &self.parts {
+        for (t, stat) in self.uni.iter().enumerate() {
+            if stat.df > 0 {
+                push(&[t as u32], stat, Origin::Unigram(t as u32));
+            }
+        }
+        for (p, part) in self.parts.iter().enumerate() {
+            let origin = |s: &Stat| Origin::Candidate(s.idx as u64 * PARTITIONS as u64 + p as u64);
             for (&k, stat) in &part.short {
-                if k >> 32 == UNI_TAG >> 32 {
-                    push(&[k as u32], stat);
-                } else {
-                    push(&[(k >> 32) as u32, k as u32], stat);
-                }
+                push(&[(k >> 32) as u32, k as u32], stat, origin(stat));
             }
             for (k, stat) in &part.longer {
-                push(k, stat);
+                push(k, stat, origin(stat));
             }
         }
         if let Some(limit) = cfg.max_features {
@@ -330,13 +513,34 @@ impl NgramCounter {
             );
         }
         parallel::sort_by(&mut kept, |a, b| a.0.cmp(&b.0));
+        let n_cands = self.parts.iter().map(|p| p.next as u64).max().unwrap_or(0) * PARTITIONS as u64;
         let mut out = Pruned {
             terms: Vec::with_capacity(kept.len()),
             df: Vec::with_capacity(kept.len()),
             token_ids: Vec::with_capacity(pool.len()),
             spans: Vec::with_capacity(kept.len()),
+            unigram_feature: vec![NONE; self.uni.len()],
+            // Beyond u32 ids nothing was recorded, so no map is needed.
+            candidate_feature: if n_cands <= u32::MAX as u64 {
+                vec![NONE; n_cands as usize]
+            } else {
+                Vec::new()
+            },
         };
-        for (term, df, _, start, len) in kept {
+        for (term, df, _, start, len, origin) in kept {
+            let f = out.terms.len() as u32;
+            match origin {
+                Origin::Unigram(t) => {
+                    if let Some(slot) = out.unigram_feature.get_mut(t as usize) {
+                        *slot = f;
+                    }
+                }
+                Origin::Candidate(c) => {
+                    if let Some(slot) = out.candidate_feature.get_mut(c as usize) {
+                        *slot = f;
+                    }
+                }
+            }
             out.spans.push((out.token_ids.len() as u32, len));
             out.token_ids
                 .extend_from_slice(&pool[start as usize..start as usize + len as usize]);

@@ -29,6 +29,19 @@ pub fn for_each_mut<T: Send>(items: &mut [T], f: impl Fn(usize, &mut T) + Sync +
     }
 }
 
+/// Run `a` and `b`, possibly at once.
+pub fn join<A: FnOnce() + Send, B: FnOnce() + Send>(a: A, b: B) {
+    #[cfg(feature = "parallel")]
+    {
+        rayon::join(a, b);
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        a();
+        b();
+    }
+}
+
 /// How many independent pieces to split work into.
 pub fn workers() -> usize {
     #[cfg(feature = "parallel")]

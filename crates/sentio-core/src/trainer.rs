@@ -14,7 +14,7 @@
 use rustc_hash::FxHashMap;
 
 use crate::config::TrainConfig;
-use crate::counting::{tokenize, NgramCounter, Sequences, TokenTable};
+use crate::counting::{tokenize, CandidateSeqs, NgramCounter, Sequences, TokenTable};
 use crate::error::{err, ErrorCode, Result};
 use crate::math::ln;
 use crate::model::{Model, TrainingFacts};
@@ -42,6 +42,10 @@ struct Frozen {
     weighting: Weighting,
     /// Vocabulary mode: global token id → vocabulary token id.
     token_map: Vec<u32>,
+    /// Vocabulary mode, from pruning: global token id → unigram feature,
+    /// and candidate id (as recorded while counting) → feature.
+    unigram_feature: Vec<u32>,
+    candidate_feature: Vec<u32>,
 }
 
 #[derive(Debug)]
@@ -55,6 +59,9 @@ pub struct Trainer {
     observed_docs: u64,
     n_tokens: u64,
     buffer: Option<Buffer>,
+    /// Single-pass vocabulary mode: candidate ids of the buffered documents'
+    /// n-grams of two or more tokens.
+    candidates: Option<CandidateSeqs>,
     frozen: Option<Frozen>,
     acc: Option<Accumulator>,
     labels: FxHashMap<String, u32>,
@@ -76,6 +83,7 @@ impl Trainer {
             observed_docs: 0,
             n_tokens: 0,
             buffer: None,
+            candidates: None,
             frozen: None,
             acc: None,
             labels: FxHashMap::default(),
@@ -166,6 +174,7 @@ impl Trainer {
     /// Freeze the feature space from the statistics gathered so far.
     fn freeze(&mut self, n_docs: u64) -> Result<()> {
         let mut token_map = Vec::new();
+        let (mut unigram_feature, mut candidate_feature) = (Vec::new(), Vec::new());
         let (space, df) = match self.hashing() {
             Some((bits, signed)) => {
                 // Hashing mode has no document-frequency pruning (config
@@ -184,7 +193,9 @@ impl Trainer {
                         &empty
                     }
                 };
-                let pruned = counter.prune(&self.config, &self.tokens)?;
+                let mut pruned = counter.prune(&self.config, &self.tokens)?;
+                unigram_feature = std::mem::take(&mut pruned.unigram_feature);
+                candidate_feature = std::mem::take(&mut pruned.candidate_feature);
                 self.n_candidates = counter.n_candidates() as u64;
                 self.counter = None;
                 let (index, map) =
@@ -210,6 +221,8 @@ impl Trainer {
             space,
             weighting,
             token_map,
+            unigram_feature,
+            candidate_feature,
         });
         Ok(())
     }
@@ -256,8 +269,9 @@ impl Trainer {
             self.n_tokens += seqs.ids.len() as u64;
             self.counter
                 .get_or_insert_with(|| NgramCounter::new(&self.tokenizer))
-                .count(&seqs);
+                .count_recording(&seqs, self.candidates.get_or_insert_with(CandidateSeqs::new));
             match self.buffer.get_or_insert_with(|| Buffer::Sequences(Sequences::new())) {
+                Buffer::Sequences(all) if all.is_empty() => *all = seqs,
                 Buffer::Sequences(all) => all.append(&seqs),
                 Buffer::Rows(_) => return err(ErrorCode::Internal, "buffer kind changed"),
             }
@@ -304,6 +318,54 @@ impl Trainer {
         })
     }
 
+    /// Weighted rows of buffered documents from their recorded candidate ids:
+    /// every feature is found by an array lookup. Gives exactly the rows of
+    /// `rows_from_sequences` + `weight`.
+    fn weighted_rows_from_candidates(
+        &self,
+        seqs: &Sequences,
+        cands: &CandidateSeqs,
+        docs: std::ops::Range<usize>,
+    ) -> Vec<Row> {
+        let Some(fr) = &self.frozen else { return Vec::new() };
+        let unigrams = self.tokenizer.min_n <= 1 && self.tokenizer.max_n >= 1;
+        let parts = parallel::ranges(docs.len(), parallel::workers() * 8);
+        let per_part = parallel::map(&parts, |r| {
+            let mut feats: Vec<u32> = Vec::new();
+            let mut rows = Vec::with_capacity(r.len());
+            for d in (docs.start + r.start)..(docs.start + r.end) {
+                feats.clear();
+                if unigrams {
+                    feats.extend(
+                        seqs.doc(d)
+                            .iter()
+                            .map(|&t| fr.unigram_feature.get(t as usize).copied().unwrap_or(NONE))
+                            .filter(|&f| f != NONE),
+                    );
+                }
+                feats.extend(
+                    cands
+                        .doc(d)
+                        .iter()
+                        .map(|&c| fr.candidate_feature.get(c as usize).copied().unwrap_or(NONE))
+                        .filter(|&f| f != NONE),
+                );
+                feats.sort_unstable();
+                let mut row: Row = Vec::with_capacity(feats.len());
+                for &f in &feats {
+                    match row.last_mut() {
+                        Some((last, c)) if *last == f => *c += 1.0,
+                        _ => row.push((f, 1.0)),
+                    }
+                }
+                fr.weighting.apply(&mut row);
+                rows.push(row);
+            }
+            rows
+        });
+        per_part.into_iter().flatten().collect()
+    }
+
     /// Check that `finish` can succeed as far as it can be known without
     /// building the vocabulary (which may still find it empty). Callers that
     /// want to keep a trainer usable on a recoverable error call this first.
@@ -338,6 +400,7 @@ impl Trainer {
         if let Some(buffer) = self.buffer.take() {
             self.freeze(self.learned_docs)?;
             let labels = std::mem::take(&mut self.buffered_labels);
+            let cands = self.candidates.take();
             match buffer {
                 Buffer::Rows(rows) => {
                     for (chunk, cls) in rows.chunks(FINISH_BATCH).zip(labels.chunks(FINISH_BATCH)) {
@@ -348,9 +411,13 @@ impl Trainer {
                     }
                 }
                 Buffer::Sequences(seqs) => {
+                    let cands = cands.filter(|c| c.complete && c.len() == seqs.len());
                     for (start, cls) in (0..seqs.len()).step_by(FINISH_BATCH).zip(labels.chunks(FINISH_BATCH)) {
-                        let rows = self.rows_from_sequences(&seqs, start..(start + FINISH_BATCH).min(seqs.len()));
-                        let weighted = self.weight(rows);
+                        let docs = start..(start + FINISH_BATCH).min(seqs.len());
+                        let weighted = match &cands {
+                            Some(c) => self.weighted_rows_from_candidates(&seqs, c, docs),
+                            None => self.weight(self.rows_from_sequences(&seqs, docs)),
+                        };
                         if let Some(acc) = self.acc.as_mut() {
                             acc.add(&weighted, cls);
                         }
