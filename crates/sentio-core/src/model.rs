@@ -226,15 +226,21 @@ impl Model {
     /// Score many texts (in parallel where available), flat output.
     pub fn predict_batch(&self, texts: &[&str]) -> BatchPrediction {
         let k = self.classes.len();
-        let per_text = parallel::map(texts, |t| {
-            let mut p = vec![0.0; k];
-            let label = self.predict_into(t, &mut p);
-            (label as u32, p)
+        // Blocks of texts, each scored into its own flat arrays: no
+        // allocation per text.
+        let blocks = parallel::ranges(texts.len(), parallel::workers() * 16);
+        let per_block = parallel::map(&blocks, |r| {
+            let mut labels = Vec::with_capacity(r.len());
+            let mut probabilities = vec![0.0; r.len() * k];
+            for (t, p) in texts[r.clone()].iter().zip(probabilities.chunks_mut(k.max(1))) {
+                labels.push(self.predict_into(t, p) as u32);
+            }
+            (labels, probabilities)
         });
         let mut labels = Vec::with_capacity(texts.len());
         let mut probabilities = Vec::with_capacity(texts.len() * k);
-        for (l, p) in per_text {
-            labels.push(l);
+        for (l, p) in per_block {
+            labels.extend_from_slice(&l);
             probabilities.extend_from_slice(&p);
         }
         BatchPrediction {

@@ -66,15 +66,33 @@ impl FeatureSpace {
     /// (but deterministic) order. The scoring fast path: counts are
     /// aggregated in a small cache-resident open-addressing table instead of
     /// sorting.
-    pub fn for_each_count(&self, tok: &Tokenizer, text: &str, mut visit: impl FnMut(u32, f64)) {
+    pub fn for_each_count(&self, tok: &Tokenizer, text: &str, visit: impl FnMut(u32, f64)) {
+        // Reuse this thread's buffers (no allocation per call); a nested call
+        // (none today) would simply get fresh ones.
+        SCRATCH.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut scratch) => {
+                let Scratch { ids, table } = &mut *scratch;
+                self.count_with(tok, text, ids, table, visit)
+            }
+            Err(_) => self.count_with(tok, text, &mut Vec::new(), &mut CountTable::default(), visit),
+        })
+    }
+
+    fn count_with(
+        &self,
+        tok: &Tokenizer,
+        text: &str,
+        ids: &mut Vec<u32>,
+        table: &mut CountTable,
+        mut visit: impl FnMut(u32, f64),
+    ) {
         let pre = tok.preprocess(text);
-        let mut table = CountTable::default();
         match self {
             FeatureSpace::Vocabulary(v) => {
-                let mut ids = Vec::with_capacity(pre.len() / 4 + 1);
+                ids.clear();
                 tok.for_each_token(&pre, |t| ids.push(v.token_id(t)));
                 table.reserve(ids.len() * (tok.max_n - tok.min_n + 1));
-                for_each_ngram(&ids, tok.min_n, tok.max_n, |w| {
+                for_each_ngram(ids, tok.min_n, tok.max_n, |w| {
                     let f = v.feature(w);
                     if f != NONE {
                         table.add(f, 1);
@@ -136,6 +154,17 @@ impl FeatureSpace {
     }
 }
 
+/// Per-thread buffers of `for_each_count`.
+#[derive(Default)]
+struct Scratch {
+    ids: Vec<u32>,
+    table: CountTable,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
 /// Open-addressing (feature + 1 → count) table sized to the document.
 #[derive(Default)]
 struct CountTable {
@@ -144,9 +173,12 @@ struct CountTable {
 }
 
 impl CountTable {
+    /// Empty the table and size it for `n` keys (the same size, hence the
+    /// same slot order, whether the buffer is new or reused).
     fn reserve(&mut self, n: usize) {
         let cap = (n * 2).next_power_of_two().max(16);
-        self.slots = vec![(0, 0); cap];
+        self.slots.clear();
+        self.slots.resize(cap, (0, 0));
         self.mask = cap - 1;
     }
 
