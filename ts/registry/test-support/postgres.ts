@@ -135,7 +135,15 @@ function reapStale(): void {
   }
 }
 
-export async function startPostgres(): Promise<TestPostgres> {
+export interface StartPostgresOptions {
+  /**
+   * Also accept TCP connections on every address (password logins from any
+   * host), for tests whose clients live in other network namespaces.
+   */
+  listenAll?: boolean;
+}
+
+export async function startPostgres(opts: StartPostgresOptions = {}): Promise<TestPostgres> {
   for (const tool of ['initdb', 'pg_ctl', 'psql']) {
     if (!fs.existsSync(path.join(PG_BIN, tool))) throw missing(`no ${path.join(PG_BIN, tool)}`);
   }
@@ -179,6 +187,9 @@ export async function startPostgres(): Promise<TestPostgres> {
       'UTF8',
       '--locale=C.UTF-8',
     ]);
+    if (opts.listenAll) {
+      fs.appendFileSync(path.join(data, 'pg_hba.conf'), 'host all all 0.0.0.0/0 scram-sha-256\n');
+    }
     let port = 0;
     const startArgs = () => [
       '-D',
@@ -192,7 +203,7 @@ export async function startPostgres(): Promise<TestPostgres> {
       [
         `-p ${port}`,
         `-k ${dir}`,
-        '-c listen_addresses=127.0.0.1',
+        `-c listen_addresses=${opts.listenAll ? "'*'" : '127.0.0.1'}`,
         '-c fsync=off',
         '-c synchronous_commit=off',
         '-c full_page_writes=off',
