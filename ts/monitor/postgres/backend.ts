@@ -26,7 +26,7 @@ import type {
   VersionCount,
 } from '../types.js';
 import type { MonitorPg, Row } from './database.js';
-import { dayStart, listPartitions, PartitionKeeper } from './partitions.js';
+import { listPartitions, PartitionKeeper } from './partitions.js';
 
 function toRow(r: Row): PredictionRow {
   const probs = r.probabilities;
@@ -362,14 +362,17 @@ export class PgMonitorBackend implements MonitorBackend {
     };
     if (opts.before !== undefined) add(await this.dropBefore(Math.floor(opts.before)));
     if (opts.maxBytes !== undefined) {
-      // Whole days, oldest first, keeping the newest day that has rows.
+      // Whole days, oldest first, until under the limit (like SQLite, the newest too if need be).
       for (let guard = 0; guard < 10_000 && (await this.usedBytes()) > opts.maxBytes; guard++) {
-        const newest = (
-          await this.db.query<{ at: number | null }>('SELECT max(at) AS at FROM predictions')
-        )[0]?.at;
-        if (newest === null || newest === undefined) break;
-        const oldest = (await listPartitions(this.db))[0];
-        if (oldest === undefined || oldest.end > dayStart(newest)) break;
+        let oldest: { end: number } | undefined;
+        for (const p of await listPartitions(this.db)) {
+          const any = await this.db.query(`SELECT 1 FROM ${p.name} LIMIT 1`);
+          if (any.length > 0) {
+            oldest = p;
+            break;
+          }
+        }
+        if (oldest === undefined) break;
         add(await this.dropBefore(oldest.end));
       }
     }
