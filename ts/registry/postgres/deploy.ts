@@ -15,9 +15,16 @@
  */
 import { SentioError } from '../../errors/index.js';
 import type { ActorRow, DeployBackend, EnvMoveRow } from '../backend.js';
+import {
+  activeRolloutError,
+  eventRecord,
+  ROLLOUT_COLUMNS,
+  ROLLOUT_FROM,
+  rolloutRecord,
+  unknownEnv,
+} from '../deploy-rows.js';
 import { conflict, notFound } from '../errors.js';
 import { decodeJson, encodeJson } from '../json.js';
-import { unknownEnv } from '../sqlite/deploy.js';
 import type {
   AliasMove,
   ApprovalRecord,
@@ -29,55 +36,7 @@ import type {
   RolloutStatsRecord,
 } from '../types.js';
 import { first, jsonOrNull, type PgBackend, rows } from './backend.js';
-import type { Row, Tx } from './database.js';
-
-const ROLLOUT_COLUMNS = `r.id, m.name AS model, r.env, r.kind, v.version, r.percent, r.thresholds,
-  r.state, r.started_at, r.started_by, r.reason, r.ended_at, r.ended_by, r.end_reason, r.end_details`;
-const ROLLOUT_FROM = `rollouts r JOIN models m ON m.id = r.model_id JOIN versions v ON v.id = r.version_id`;
-
-function rolloutRecord(r: Row): RolloutRecord {
-  return {
-    id: r.id as number,
-    model: r.model as string,
-    env: r.env as string,
-    kind: r.kind as RolloutKind,
-    version: r.version as number,
-    percent: r.percent as number,
-    thresholds: decodeJson(r.thresholds as string),
-    state: r.state as RolloutRecord['state'],
-    startedAt: r.started_at as string,
-    startedBy: r.started_by as string,
-    reason: (r.reason as string | null) ?? null,
-    endedAt: (r.ended_at as string | null) ?? null,
-    endedBy: (r.ended_by as string | null) ?? null,
-    endReason: (r.end_reason as string | null) ?? null,
-    endDetails: decodeJson(r.end_details as string | null),
-  };
-}
-
-function eventRecord(r: Row): DeployEvent {
-  return {
-    id: r.id as number,
-    model: r.model as string,
-    env: r.env as string,
-    kind: r.kind as string,
-    version: (r.version as number | null) ?? null,
-    at: r.at as string,
-    who: r.who as string,
-    reason: (r.reason as string | null) ?? null,
-    details: decodeJson(r.details as string | null),
-  };
-}
-
-function activeRolloutError(model: string, env: string, kind: string, a: RolloutRecord | null) {
-  return new SentioError(
-    'DEPLOY_ROLLOUT_ACTIVE',
-    a === null
-      ? `${model}@${env} already has an active ${kind}; stop or promote it first`
-      : `${model}@${env} already has an active ${kind} (version ${a.version}, started ${a.startedAt} by ${a.startedBy}); stop or promote it first`,
-    { model, env, kind, ...(a ? { rollout: a.id, version: a.version } : {}) },
-  );
-}
+import type { Tx } from './database.js';
 
 export class PgDeployBackend implements DeployBackend {
   constructor(private readonly b: PgBackend) {}

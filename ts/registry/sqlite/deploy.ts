@@ -8,6 +8,14 @@
  */
 import { SentioError } from '../../errors/index.js';
 import type { ActorRow, DeployBackend, EnvMoveRow } from '../backend.js';
+import {
+  activeRolloutError,
+  eventRecord,
+  ROLLOUT_COLUMNS,
+  ROLLOUT_FROM,
+  rolloutRecord,
+  unknownEnv,
+} from '../deploy-rows.js';
 import { conflict, notFound } from '../errors.js';
 import { decodeJson, encodeJson } from '../json.js';
 import type {
@@ -24,53 +32,7 @@ import type { SqliteBackend } from './backend.js';
 
 type Row = Record<string, unknown>;
 
-const ROLLOUT_COLUMNS = `r.id, m.name AS model, r.env, r.kind, v.version, r.percent, r.thresholds,
-  r.state, r.started_at, r.started_by, r.reason, r.ended_at, r.ended_by, r.end_reason, r.end_details`;
-const ROLLOUT_FROM = `rollouts r JOIN models m ON m.id = r.model_id JOIN versions v ON v.id = r.version_id`;
-
 const json = (v: unknown): string | null => (v === null || v === undefined ? null : encodeJson(v));
-
-export function unknownEnv(env: string, known: string[]): SentioError {
-  return new SentioError(
-    'DEPLOY_UNKNOWN_ENV',
-    `environment "${env}" is not declared (declared: ${known.join(', ')}); declare it with "sentio env add ${env}"`,
-    { env, declared: known },
-  );
-}
-
-function rolloutRecord(r: Row): RolloutRecord {
-  return {
-    id: r.id as number,
-    model: r.model as string,
-    env: r.env as string,
-    kind: r.kind as RolloutKind,
-    version: r.version as number,
-    percent: r.percent as number,
-    thresholds: decodeJson(r.thresholds as string),
-    state: r.state as RolloutRecord['state'],
-    startedAt: r.started_at as string,
-    startedBy: r.started_by as string,
-    reason: (r.reason as string | null) ?? null,
-    endedAt: (r.ended_at as string | null) ?? null,
-    endedBy: (r.ended_by as string | null) ?? null,
-    endReason: (r.end_reason as string | null) ?? null,
-    endDetails: decodeJson(r.end_details as string | null),
-  };
-}
-
-function eventRecord(r: Row): DeployEvent {
-  return {
-    id: r.id as number,
-    model: r.model as string,
-    env: r.env as string,
-    kind: r.kind as string,
-    version: (r.version as number | null) ?? null,
-    at: r.at as string,
-    who: r.who as string,
-    reason: (r.reason as string | null) ?? null,
-    details: decodeJson(r.details as string | null),
-  };
-}
 
 function environmentRecord(r: Row): EnvironmentRecord {
   return {
@@ -373,12 +335,7 @@ export class SqliteDeployBackend implements DeployBackend {
             WHERE r.model_id = ? AND r.env = ? AND r.kind = ? AND r.state = 'active'`)
         .get(mid, row.env, row.kind) as Row | undefined;
       if (active !== undefined) {
-        const a = rolloutRecord(active);
-        throw new SentioError(
-          'DEPLOY_ROLLOUT_ACTIVE',
-          `${row.model}@${row.env} already has an active ${row.kind} (version ${a.version}, started ${a.startedAt} by ${a.startedBy}); stop or promote it first`,
-          { model: row.model, env: row.env, kind: row.kind, rollout: a.id, version: a.version },
-        );
+        throw activeRolloutError(row.model, row.env, row.kind, rolloutRecord(active));
       }
       const id = Number(
         this.b
