@@ -12,6 +12,8 @@
 // `lower_is_better` (WASM/N-API time, memory and size shares) regress when
 // current > baseline × (1 + tolerance). Keys missing on either
 // side are reported, and a key missing from the run fails (a figure vanished).
+// Ratios of a second dataset (rows with a `dataset`, e.g. airline_tweets: context
+// rows without targets) are printed but neither gated nor recorded by --update.
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 
@@ -30,7 +32,9 @@ if (!opts.results || !opts.baseline) {
   process.exit(2);
 }
 const run = JSON.parse(fs.readFileSync(opts.results, 'utf8'));
-const ratios = (run.ratios ?? []).filter((r) => Number.isFinite(r.ratio));
+const finite = (run.ratios ?? []).filter((r) => Number.isFinite(r.ratio));
+const ratios = finite.filter((r) => !r.dataset);
+const contextOnly = finite.filter((r) => r.dataset);
 const current = Object.fromEntries(ratios.map((r) => [r.key, r.ratio]));
 // A `max` target, or a share of memory/size, or WASM's time over N-API's: smaller is better.
 const lowerIsBetter = ratios
@@ -74,6 +78,11 @@ for (const [key, was] of Object.entries(base.ratios)) {
 for (const key of Object.keys(current).filter((k) => !(k in base.ratios))) {
   console.log(
     `  new  ${key}: ${current[key].toFixed(2)} (not in the baseline; record it with --update)`,
+  );
+}
+for (const r of contextOnly) {
+  console.log(
+    `  info ${r.key.padEnd(36)} ${r.ratio.toFixed(2).padStart(8)}  (${r.dataset}: not gated)`,
   );
 }
 if (failed > 0) {

@@ -8,6 +8,18 @@ export const DATA_DIR =
   process.env.SENTIO_BENCH_DATA ?? path.resolve(REPO_ROOT, '..', 'shared', 'data', 'imdb');
 export const TRAIN_CSV = path.join(DATA_DIR, 'train.csv');
 export const TEST_CSV = path.join(DATA_DIR, 'test.csv');
+/**
+ * The second dataset of the scikit-learn comparison: Twitter US Airline
+ * Sentiment (3 classes, one all.csv without an official split). By default
+ * next to the imdb folder (../shared/data, or the CI dataset cache laid out
+ * the same way); SENTIO_BENCH_AIRLINE_CSV names the file directly. When it is
+ * missing the run goes on and the report says the comparison was skipped.
+ */
+export const AIRLINE_CSV =
+  process.env.SENTIO_BENCH_AIRLINE_CSV ??
+  path.join(path.dirname(DATA_DIR), 'airline_tweets', 'all.csv');
+/** Deterministic split of AIRLINE_CSV: every 5th data row (0-based index % 5 === 4) is a test row. */
+export const AIRLINE_TEST_EVERY = 5;
 
 /** The model config every TF-IDF + NB contender is trained with (Sentio and scikit-learn). */
 export const MODEL_CONFIG = Object.freeze({
@@ -22,7 +34,9 @@ export const MODEL_CONFIG = Object.freeze({
  * reviews by id with the classes alternating, so every prefix is balanced);
  * null = the whole file. The pure-JS peers get their own prefixes (they are
  * slow); Sentio is trained and scored on exactly the same prefixes for the
- * side-by-side comparison with each of them.
+ * side-by-side comparison with each of them. `airline`: the repeats of the
+ * Sentio vs scikit-learn comparison on airline_tweets (always the whole file,
+ * split as AIRLINE_TEST_EVERY says; null = leave it out of the profile).
  */
 export const PROFILES = Object.freeze({
   full: {
@@ -43,6 +57,7 @@ export const PROFILES = Object.freeze({
       wink: { nTrain: 25000, nTest: 5000, repeats: 1, timeoutMs: 20 * 60_000 },
       natural: { nTrain: 2000, nTest: 1000, repeats: 1, timeoutMs: 20 * 60_000 },
     },
+    airline: { sklearnRepeats: 7, trainRepeats: 7, batchRepeats: 7, singleCalls: 2000 },
   },
   quick: {
     name: 'quick',
@@ -62,6 +77,7 @@ export const PROFILES = Object.freeze({
       wink: { nTrain: 1000, nTest: 500, repeats: 1, timeoutMs: 3 * 60_000 },
       natural: { nTrain: 300, nTest: 200, repeats: 1, timeoutMs: 3 * 60_000 },
     },
+    airline: { sklearnRepeats: 3, trainRepeats: 3, batchRepeats: 5, singleCalls: 500 },
   },
 });
 

@@ -14,7 +14,18 @@ export function pythonBin() {
   );
 }
 
-export async function runSklearn({ trainFile, testFile, config, repeats, singleCalls }) {
+/**
+ * One run of sklearn_bench.py on `trainFile` / `testFile`. `fitChild: false`
+ * skips its fresh fit-only process (the peak-RSS measurement).
+ */
+export async function runSklearn({
+  trainFile,
+  testFile,
+  config,
+  repeats,
+  singleCalls,
+  fitChild = true,
+}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentio-bench-sk-'));
   const out = path.join(dir, 'sklearn.json');
   const args = [
@@ -31,6 +42,7 @@ export async function runSklearn({ trainFile, testFile, config, repeats, singleC
     String(singleCalls),
     '--json',
     out,
+    ...(fitChild ? [] : ['--no-fit-child']),
   ];
   try {
     await new Promise((resolve, reject) => {

@@ -377,7 +377,115 @@ export function computeRatios(res) {
       chart: null,
     });
   }
+  // 8. Second dataset: scikit-learn side by side on airline_tweets (context, no targets).
+  rows.push(...airlineRows(res.airline_tweets));
   return rows;
+}
+
+/**
+ * The airline_tweets rows (dataset: 'airline_tweets'; target null, so their
+ * status is "context"): the same ratios as the imdb rows 1–3 plus accuracy.
+ */
+function airlineRows(air) {
+  if (!air || air.skipped) return [];
+  const se = air.sentio;
+  const sk = air.sklearn;
+  const rows = [];
+  const add = (row) =>
+    rows.push({ dataset: 'airline_tweets', target: null, met: null, chart: null, ...row });
+  {
+    const s = span(se.train.seconds, 'min/max');
+    const p = span(sk.fit_seconds, 'min/max');
+    const r = costRatio(p, s);
+    add({
+      key: 'airline_train_vs_sklearn',
+      figure: `Training time (vectorize + fit), ${n(air.data.n_train)} tweets`,
+      sentio: `${spreadTime(s, 'min–max')}, engine.train (trainAsync)`,
+      peer: `${spreadTime(p, 'min–max')}, Pipeline.fit`,
+      ...r,
+      ratioText: faster(r.ratio),
+    });
+  }
+  {
+    const s = span(se.single, 'p10/p90');
+    const l = sk.single_doc_predict_proba_latency_seconds;
+    const p = { median: l.median, lo: l.p10, hi: l.p90 };
+    const r = costRatio(p, s);
+    add({
+      key: 'airline_single_vs_sklearn',
+      figure: `Single-text predict latency (${n(se.single.n_calls)} calls, distinct tweets)`,
+      sentio: `${spreadTime(s, 'p10–p90')}, model.predict (N-API)`,
+      peer: `${spreadTime(p, 'p10–p90')}, predict_proba([text])`,
+      ...r,
+      ratioText: faster(r.ratio),
+    });
+  }
+  {
+    const b = se.batch;
+    const s = span(b.seconds, 'min/max');
+    const p = span(sk.batch_predict_proba.seconds, 'min/max');
+    const r = costRatio(p, s);
+    add({
+      key: 'airline_batch_vs_sklearn',
+      figure: `Batch throughput, ${n(b.n_docs)} test tweets (${b.api})`,
+      sentio: `${fmtRate(b.docs_per_second_median)} (${fmtTime(s.median)} per batch, min–max ${fmtTime(s.lo)}–${fmtTime(s.hi)})`,
+      peer: `${fmtRate(sk.batch_predict_proba.docs_per_second_median)} (${fmtTime(p.median)}, min–max ${fmtTime(p.lo)}–${fmtTime(p.hi)}), predict_proba(all)`,
+      ...r,
+      ratioText: `${fmtX(r.ratio)} the docs/s`,
+    });
+  }
+  {
+    const d = se.accuracy - sk.accuracy;
+    add({
+      key: 'airline_accuracy_vs_sklearn',
+      figure: `Accuracy (${n(air.data.n_test)} test tweets, 3 classes)`,
+      sentio: fmtPct(se.accuracy),
+      peer: fmtPct(sk.accuracy),
+      ratio: se.accuracy / sk.accuracy,
+      lo: Number.NaN,
+      hi: Number.NaN,
+      ratioText: `${d >= 0 ? '+' : ''}${(d * 100).toFixed(2)} points`,
+    });
+  }
+  return rows;
+}
+
+/** The airline_tweets subsection of the engine section. */
+function airlineMarkdown(air, rows, row) {
+  const L = [];
+  L.push('### Second dataset: airline_tweets (scikit-learn side by side, no targets)');
+  L.push('');
+  if (!air) {
+    L.push('Not part of this run (its results predate the airline_tweets comparison).');
+    return L;
+  }
+  if (air.skipped) {
+    L.push(`Skipped in this run: ${air.skipped}.`);
+    return L;
+  }
+  const d = air.data;
+  const se = air.sentio;
+  const sk = air.sklearn;
+  const counts = (c) =>
+    Object.entries(c)
+      .map(([k, v]) => `${k} ${n(v)}`)
+      .join(', ');
+  L.push(
+    `Twitter US Airline Sentiment: \`${d.file}\` (${n(d.n_file)} tweets, ${(d.file_bytes / 1e6).toFixed(1)} MB, classes ${se.classes.join(' / ')}). The file has no official split, so the bench makes a deterministic one: ${d.split} — ${n(d.n_train)} train tweets (${counts(d.train_label_counts)}) and ${n(d.n_test)} test tweets (${counts(d.test_label_counts)}). Both sides get exactly these texts (the split is written to two temporary CSVs that scikit-learn reads) and the config above; ${n(se.n_features)} features in Sentio, ${n(sk.n_features)} in scikit-learn. Measured in the same run and the same way as the imdb rows (native N-API only): training ${se.train.seconds.n} repeats vs ${sk.fit_seconds.all.length} fits, batch ${se.batch.seconds.n} vs ${sk.batch_predict_proba.seconds.all.length} repeats, ${n(se.single.n_calls)} single calls on test tweets 0..${n(se.single.n_calls - 1)} on each side after 20 warm-up calls.`,
+  );
+  L.push('');
+  L.push('| Figure | Sentio | scikit-learn | Ratio (of medians) | Ratio spread | Status |');
+  L.push('|---|---|---|---|---|---|');
+  for (const r of rows) {
+    L.push(
+      `| ${r.figure} | ${r.sentio} | ${r.peer} | ${r.ratioText} | ${row.spread(r)} | context |`,
+    );
+  }
+  L.push('');
+  L.push(
+    `Tweets average ${Math.round(d.file_bytes / d.n_file)} bytes per CSV row against about 1.3 KB per imdb review, so fixed per-call costs (the N-API boundary, Python's call overhead) weigh more in the single-text figures here, and the batches are short (${fmtTime(se.batch.seconds.median)} per Sentio batch).`,
+  );
+  return L;
 }
 
 // ---------------------------------------------------------------- outputs
@@ -423,18 +531,26 @@ export function markdown(res, rows, { svgRel }) {
   L.push('');
   L.push('| Figure | Sentio | Peer | Ratio (of medians) | Ratio spread | Target | Status |');
   L.push('|---|---|---|---|---|---|---|');
-  for (const r of rows) {
-    const spreadTxt =
-      Number.isFinite(r.lo) && (r.lo !== r.ratio || r.hi !== r.ratio)
-        ? `${fmtX(r.lo)}–${fmtX(r.hi)}`
-        : '–';
+  const spreadTxt = (r) =>
+    Number.isFinite(r.lo) && (r.lo !== r.ratio || r.hi !== r.ratio)
+      ? `${fmtX(r.lo)}–${fmtX(r.hi)}`
+      : '–';
+  for (const r of rows.filter((x) => !x.dataset)) {
     L.push(
-      `| ${r.figure} | ${r.sentio} | ${r.peer} | ${r.ratioText} | ${spreadTxt} | ${r.target ? r.target.text : '–'} | ${status(r)} |`,
+      `| ${r.figure} | ${r.sentio} | ${r.peer} | ${r.ratioText} | ${spreadTxt(r)} | ${r.target ? r.target.text : '–'} | ${status(r)} |`,
     );
   }
   L.push('');
   L.push(
     'Ratio spread: the same ratio taken at matched spread points of the two series (fastest vs fastest and slowest vs slowest repeat; for per-call latency p10 vs p10 and p90 vs p90), with the ratio of medians always inside. A target is judged on the ratio of medians.',
+  );
+  L.push('');
+  L.push(
+    ...airlineMarkdown(
+      res.airline_tweets,
+      rows.filter((x) => x.dataset === 'airline_tweets'),
+      { spread: spreadTxt },
+    ),
   );
   L.push('');
   L.push('### Machine');

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // Sentio's engine benchmark: Sentio (native N-API and WASM, through the
 // engine API in dist/engine) side by side with scikit-learn and the pure-JS
-// Naive Bayes packages from npm, in one run, on the same data and config.
+// Naive Bayes packages from npm, in one run, on the same data and config;
+// and Sentio vs scikit-learn once more on a second dataset (airline_tweets).
 //
 //   npm run bench:engine              full run -> bench/RESULTS.md, bench/results/engine.{json}, engine-ratios.svg
-//   npm run bench:engine -- --quick   CI-sized smoke run (subsample, fewer repeats; a few minutes)
+//   npm run bench:engine -- --quick   CI-sized smoke run (subsample, fewer repeats; under 3 minutes)
 //                                     -> bench/.work/engine-quick/ unless --out is given
+//   npm run bench / npm run bench:quick   run this through bench/run-all.mjs (with the other benches)
 //   options: --out DIR    write RESULTS.md and results/ under DIR instead
 //            --rerender   only rewrite RESULTS.md and the chart from DIR/results/engine.json
 //                         (after a change to the report code; measures nothing)
@@ -18,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { runNodeChild } from '../lib/child.mjs';
 import { loadSample, machineInfo } from '../lib/machine.mjs';
 import { secondsSince } from '../lib/stats.mjs';
+import { measureAirline } from './airline.mjs';
 import { MODEL_CONFIG, PROFILES, REPO_ROOT } from './config.mjs';
 import { accuracy, dataFiles, loadData, prefix } from './data.mjs';
 import { runSklearn } from './peer-sklearn.mjs';
@@ -52,10 +55,12 @@ const outBase = path.resolve(
 );
 
 const argvText = process.argv.slice(2).join(' ');
+// bench/run-all.mjs passes the command it was started with (npm run bench:quick ...).
 const command =
-  process.env.npm_lifecycle_event === 'bench:engine'
+  process.env.SENTIO_BENCH_COMMAND ??
+  (process.env.npm_lifecycle_event === 'bench:engine'
     ? `npm run bench:engine${argvText ? ` -- ${argvText}` : ''}`
-    : `node bench/engine/run.mjs${argvText ? ` ${argvText}` : ''}`;
+    : `node bench/engine/run.mjs${argvText ? ` ${argvText}` : ''}`);
 
 if (opts.rerender) {
   // Rewrite RESULTS.md and the chart from the raw figures of the last run
@@ -161,6 +166,13 @@ try {
   let labelsAgree = 0;
   for (let i = 0; i < batch.labels.length; i++)
     if (batch.labels[i] === wasmBatch.labels[i]) labelsAgree++;
+
+  // ------------------------------------------------ second dataset: airline_tweets
+  let airline = null;
+  if (profile.airline) {
+    phase('airline_tweets: Sentio native and scikit-learn side by side');
+    airline = await measureAirline(native, profile.airline, log);
+  }
 
   // ---------------------------------------------------------------- pure-JS peers
   const PACKAGES = { bayes: 'bayes', wink: 'wink-naive-bayes-text-classifier', natural: 'natural' };
@@ -306,6 +318,7 @@ try {
     },
     sklearn,
     js_peers: jsPeers,
+    airline_tweets: airline,
   };
   res.load_timeline.push(loadSample('end'));
   const out = writeOutputs(res, {

@@ -3,7 +3,8 @@
 
 Usage:
   .venv/bin/python bench/peers/sklearn_bench.py --train FILE [--test FILE | --split-seed N
-      --test-fraction 0.2] --config JSON [--repeats 3] [--single-calls 500] --json OUT
+      --test-fraction 0.2] --config JSON [--repeats 3] [--single-calls 500]
+      [--no-fit-child] --json OUT
 
 Without --test the train file is split exactly as tests/reference/sklearn_reference.py
 does (stratified train_test_split, seed 42 and fraction 0.2 by default).
@@ -26,6 +27,9 @@ The pipeline is the one tests/reference/sentio_sklearn.py builds from the config
                  it, without --test; the test file is not read) and fits once:
                  "peak RSS of a process that loads the data and fits". The
                  child also reports its ru_maxrss after loading, before fitting.
+                 --no-fit-child leaves it out (peak_rss_fit_process is then
+                 null): the second dataset of the engine bench compares speed
+                 and accuracy only.
   model size     len(pickle.dumps(pipeline, protocol=5)) in bytes
   model load     pickle.loads of those bytes: median / min / max over repeats
 
@@ -101,6 +105,26 @@ def fit_only_child(train: str, test: str | None, seed: int, fraction: float, con
     return 0
 
 
+def run_fit_only_child(args: argparse.Namespace) -> dict:
+    """Run this script with --fit-only-child in a fresh process; its JSON line as a dict."""
+    child_cmd = [sys.executable, os.path.abspath(__file__), "--fit-only-child", "--train", args.train, "--config", args.config]
+    if args.test:
+        child_cmd += ["--test", args.test]
+    else:
+        child_cmd += ["--split-seed", str(args.split_seed), "--test-fraction", str(args.test_fraction)]
+    child = subprocess.run(
+        child_cmd,
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        check=False,
+    )
+    if child.returncode != 0:
+        sys.stderr.write(child.stderr)
+        raise SystemExit(f"fit-only child failed with exit code {child.returncode}")
+    return json.loads(child.stdout.strip().splitlines()[-1])
+
+
 def summarize(xs: list[float]) -> dict[str, float]:
     return {"median": statistics.median(xs), "min": min(xs), "max": max(xs), "all": xs}
 
@@ -125,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--single-calls", type=int, default=500)
     ap.add_argument("--json", dest="json_out")
+    ap.add_argument("--no-fit-child", action="store_true", help="do not measure peak RSS in a fresh fit-only process")
     ap.add_argument("--fit-only-child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
@@ -140,22 +165,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # 1. Peak RSS of a fresh process that loads the data and fits (run first,
     #    while this process is still small, so the two do not compete for memory).
-    child_cmd = [sys.executable, os.path.abspath(__file__), "--fit-only-child", "--train", args.train, "--config", args.config]
-    if args.test:
-        child_cmd += ["--test", args.test]
-    else:
-        child_cmd += ["--split-seed", str(args.split_seed), "--test-fraction", str(args.test_fraction)]
-    child = subprocess.run(
-        child_cmd,
-        capture_output=True,
-        text=True,
-        env=os.environ.copy(),
-        check=False,
-    )
-    if child.returncode != 0:
-        sys.stderr.write(child.stderr)
-        raise SystemExit(f"fit-only child failed with exit code {child.returncode}")
-    child_out = json.loads(child.stdout.strip().splitlines()[-1])
+    child_out = None if args.no_fit_child else run_fit_only_child(args)
 
     import numpy as np
     import scipy
@@ -272,7 +282,9 @@ def main(argv: list[str] | None = None) -> int:
             "min": lat_sorted[0],
             "max": lat_sorted[-1],
         },
-        "peak_rss_fit_process": {
+        "peak_rss_fit_process": None
+        if child_out is None
+        else {
             "what": "ru_maxrss of a fresh child process that imports sklearn, reads the train CSV (and splits it, without --test; the test file is not read) and fits once on the train texts",
             "bytes": child_out["peak_rss_bytes_after_fit"],
             "MiB": child_out["peak_rss_bytes_after_fit"] / mib,
@@ -313,11 +325,12 @@ def main(argv: list[str] | None = None) -> int:
         json.dump(result, fh, indent=2, ensure_ascii=False)
         fh.write("\n")
     lt = result["single_doc_predict_proba_latency_seconds"]
+    peak = result["peak_rss_fit_process"]
     print(
         f"sklearn {sklearn.__version__}: accuracy={accuracy:.4f} n_features={result['n_features']} "
         f"fit={result['fit_seconds']['median']:.2f}s batch={result['batch_predict_proba']['docs_per_second_median']:.0f} docs/s "
         f"single p50={lt['median'] * 1e3:.3f}ms p90={lt['p90'] * 1e3:.3f}ms "
-        f"peakRSS={result['peak_rss_fit_process']['MiB']:.1f}MiB pickle={result['model_pickle']['MiB']:.1f}MiB "
+        f"peakRSS={'-' if peak is None else format(peak['MiB'], '.1f')}MiB pickle={result['model_pickle']['MiB']:.1f}MiB "
         f"load={result['model_pickle']['loads_seconds']['median']:.3f}s"
     )
     return 0
