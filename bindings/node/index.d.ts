@@ -52,6 +52,13 @@ export declare class Model {
    */
   predict(text: string): Prediction
   /**
+   * Classify one text into `probabilities` (a `Float64Array` of
+   * `classes.length` elements, overwritten) and return the winning class's
+   * index: `predict` without building an object or a label string per
+   * call, for callers that score many single texts.
+   */
+  predictInto(text: string, probabilities: Float64Array): number
+  /**
    * Classify UTF-8 bytes (a `Uint8Array` or `Buffer`, read in place without
    * a copy). Throws `INVALID_UTF8` if the bytes are not valid UTF-8.
    */

@@ -25,6 +25,8 @@ export interface RawModel {
   configJson(): string;
   factsJson(): string;
   predict(text: string): RawPrediction;
+  /** Probabilities into `out` (classes.length elements); returns the winning index. */
+  predictInto(text: string, out: Float64Array): number;
   predictBytes(bytes: Uint8Array): RawPrediction;
   predictBatch(texts: string[]): RawBatchPrediction;
   explain(text: string, k: number): RawExplanation;
@@ -79,6 +81,7 @@ const REQUIRED_MODEL_METHODS = [
   'configJson',
   'factsJson',
   'predict',
+  'predictInto',
   'predictBytes',
   'predictBatch',
   'explain',

@@ -100,6 +100,24 @@ pub fn optional_f64s<'a>(v: &Unknown<'a>, name: &str) -> Result<Option<&'a [f64]
         .map_err(|_| invalid(name, "a Float64Array or null", v))
 }
 
+/// A `Float64Array` of exactly `len` elements, borrowed mutably without a
+/// copy (an output buffer). Valid only during the current synchronous call.
+pub fn f64s_out<'a>(v: &Unknown<'a>, name: &str, len: usize) -> Result<&'a mut [f64]> {
+    let expected = format!("a Float64Array of {len} elements");
+    if !matches!(v.is_typedarray(), Ok(true)) {
+        return Err(invalid(name, &expected, v));
+    }
+    // SAFETY: as in `bytes`; the conversion checks for a Float64Array, and
+    // no other Rust reference to this JS memory exists during the call.
+    let out = unsafe { v.cast::<&'a mut [f64]>() }.map_err(|_| invalid(name, &expected, v))?;
+    if out.len() != len {
+        return Err(
+            BindingError::invalid_argument(format!("{name}: expected {expected}, got one of {}", out.len())).into(),
+        );
+    }
+    Ok(out)
+}
+
 /// A finite non-negative integer (a count such as `k`).
 pub fn count(v: Unknown<'_>, name: &str) -> Result<usize> {
     if !matches!(v.get_type(), Ok(ValueType::Number)) {

@@ -203,6 +203,19 @@ impl Model {
         })
     }
 
+    /// Classify one text into `probabilities` (a `Float64Array` of
+    /// `classes.length` elements, overwritten) and return the winning class's
+    /// index: `predict` without building an object or a label string per
+    /// call, for callers that score many single texts.
+    #[napi(catch_unwind, ts_args_type = "text: string, probabilities: Float64Array")]
+    pub fn predict_into(&self, text: Unknown<'_>, probabilities: Unknown<'_>) -> Result<u32> {
+        guard(|| {
+            let text = args::string(text, "text")?;
+            let out = args::f64s_out(&probabilities, "probabilities", self.inner.classes().len())?;
+            Ok(self.inner.predict_into(&text, out) as u32)
+        })
+    }
+
     /// Classify UTF-8 bytes (a `Uint8Array` or `Buffer`, read in place without
     /// a copy). Throws `INVALID_UTF8` if the bytes are not valid UTF-8.
     #[napi(catch_unwind, ts_args_type = "bytes: Uint8Array")]

@@ -4,7 +4,9 @@ use js_sys::{Array, Float64Array, Object, Uint32Array};
 use sentio_core::Prediction;
 use wasm_bindgen::prelude::*;
 
-use crate::errors::{as_strs, bytes_arg, count_arg, set, string_arg, string_array, JsResult, OrThrow};
+use crate::errors::{
+    as_strs, bytes_arg, count_arg, invalid_argument, set, string_arg, string_array, JsResult, OrThrow,
+};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_RESULT_TYPES: &str = r#"
@@ -107,6 +109,34 @@ impl Model {
     pub fn predict(&self, #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue) -> JsResult<JsValue> {
         let text = string_arg(&text, "text")?;
         Ok(self.prediction_object(&self.inner.predict(&text)).into())
+    }
+
+    /// Classify one text into `probabilities` (a `Float64Array` of
+    /// `classes.length` elements, overwritten); returns the winning class's
+    /// index. `predict` without building an object per call.
+    #[wasm_bindgen(js_name = predictInto)]
+    pub fn predict_into(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Float64Array")] probabilities: JsValue,
+    ) -> JsResult<u32> {
+        let text = string_arg(&text, "text")?;
+        let k = self.inner.classes().len();
+        let out = probabilities
+            .dyn_ref::<Float64Array>()
+            .filter(|a| a.length() as usize == k)
+            .ok_or_else(|| invalid_argument(&format!("probabilities: expected a Float64Array of {k} elements")))?;
+        let mut scratch = [0.0f64; 8];
+        let mut heap;
+        let buf: &mut [f64] = if k <= scratch.len() {
+            &mut scratch[..k]
+        } else {
+            heap = vec![0.0; k];
+            &mut heap
+        };
+        let label = self.inner.predict_into(&text, buf);
+        out.copy_from(buf);
+        Ok(label as u32)
     }
 
     /// Predict from UTF-8 bytes; invalid UTF-8 throws `INVALID_UTF8`.

@@ -35,6 +35,10 @@ fn main() {
         return;
     }
     let bytes = model.to_bytes();
+    // SENTIO_SAVE_MODEL=PATH keeps the model file (for the score_file example).
+    if let Ok(path) = std::env::var("SENTIO_SAVE_MODEL") {
+        std::fs::write(&path, &bytes).expect("write model file");
+    }
     let t1 = Instant::now();
     let model = Model::from_bytes(&bytes).expect("load");
     let load = t1.elapsed();

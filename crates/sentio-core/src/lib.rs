@@ -30,6 +30,7 @@ pub mod naive_bayes;
 pub mod parallel;
 pub mod space;
 pub mod stop_words;
+pub mod token_table;
 pub mod tokenizer;
 pub mod trainer;
 pub mod vocab;

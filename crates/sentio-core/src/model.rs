@@ -76,12 +76,62 @@ pub struct Explanation {
     pub contributions: Vec<Contribution>,
 }
 
+/// `1 + ln(c)` (scikit-learn's sublinear term frequency) for the small
+/// counts that make up nearly every document, from one table (same function,
+/// so the same bits, as computing it).
+fn sublinear_table() -> &'static [f64; 64] {
+    static TABLE: std::sync::OnceLock<[f64; 64]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| std::array::from_fn(|i| crate::math::ln(i as f64) + 1.0))
+}
+
+/// Lay the scoring table out with the most frequent features first (by
+/// training document frequency, or idf when df was not kept) and make the
+/// vocabulary index hand out those rows; returns row → feature. Hashing mode
+/// keeps rows = buckets (None).
+fn scoring_order(space: &mut FeatureSpace, weighting: &Weighting) -> Option<Vec<u32>> {
+    let FeatureSpace::Vocabulary(v) = space else {
+        return None;
+    };
+    let n = v.len();
+    let mut order: Vec<u32> = (0..n as u32).collect();
+    let small_df = |df: &&Vec<u32>| df.len() == n && df.iter().all(|&d| d as usize <= n.max(1 << 20));
+    if let Some(df) = weighting.df.as_ref().filter(small_df) {
+        // Counting sort, df descending then feature ascending: O(n + max df),
+        // a few ms at load where a comparison sort of 400k keys takes tens.
+        let max = df.iter().copied().max().unwrap_or(0) as usize;
+        let mut starts = vec![0usize; max + 2];
+        for &d in df {
+            starts[max - d as usize + 1] += 1;
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        for (f, &d) in df.iter().enumerate() {
+            let slot = &mut starts[max - d as usize];
+            order[*slot] = f as u32;
+            *slot += 1;
+        }
+    } else if let Some(df) = weighting.df.as_ref().filter(|df| df.len() == n) {
+        // Implausibly large counts (a crafted file): no giant bucket array.
+        order.sort_unstable_by_key(|&f| (std::cmp::Reverse(df[f as usize]), f));
+    } else if let Some(idf) = weighting.idf.as_ref().filter(|idf| idf.len() == n) {
+        order.sort_unstable_by(|&a, &b| idf[a as usize].total_cmp(&idf[b as usize]).then(a.cmp(&b)));
+    } else {
+        return None;
+    }
+    let mut row_of_feature = vec![0u32; n];
+    for (r, &f) in order.iter().enumerate() {
+        row_of_feature[f as usize] = r as u32;
+    }
+    v.reorder(&row_of_feature).then_some(order)
+}
+
 impl Model {
     pub(crate) fn assemble(
         config: TrainConfig,
         classes: Vec<String>,
         facts: TrainingFacts,
-        space: FeatureSpace,
+        mut space: FeatureSpace,
         weighting: Weighting,
         classifier: Classifier,
     ) -> Result<Model> {
@@ -105,8 +155,10 @@ impl Model {
         }
         let tokenizer = Tokenizer::new(&config);
         let k = classes.len();
+        let feature_of_row = scoring_order(&mut space, &weighting);
         let mut table = Vec::with_capacity(n * (k + 1));
-        for f in 0..n {
+        for r in 0..n {
+            let f = feature_of_row.as_ref().map_or(r, |o| o[r] as usize);
             table.push(weighting.idf.as_ref().map_or(1.0, |idf| idf[f]));
             table.extend_from_slice(&classifier.feature_log_prob[f * k..(f + 1) * k]);
         }
@@ -165,29 +217,10 @@ impl Model {
     /// Probabilities into `out` (length = number of classes); returns the
     /// winning class. Costs O(length of text), not O(vocabulary).
     pub fn predict_into(&self, text: &str, out: &mut [f64]) -> usize {
-        let k = self.classes.len();
-        let stride = k + 1;
         out.iter_mut().for_each(|o| *o = 0.0);
-        let mut norm = 0.0;
-        // Weight, normalise and score in one pass: normalisation is a common
-        // scale, so Σ (w/‖w‖)·logp = (Σ w·logp)/‖w‖.
-        self.space.for_each_count(&self.tokenizer, text, |f, c| {
-            let tf = if self.weighting.sublinear_tf {
-                crate::math::ln(c) + 1.0
-            } else {
-                c
-            };
-            let entry = &self.table[f as usize * stride..(f as usize + 1) * stride];
-            let w = tf * entry[0];
-            norm += match self.weighting.norm {
-                Norm::L2 => w * w,
-                Norm::L1 => w.abs(),
-                Norm::None => 0.0,
-            };
-            for (o, lp) in out.iter_mut().zip(&entry[1..]) {
-                *o += w * lp;
-            }
-        });
+        let norm = self
+            .space
+            .with_counts(&self.tokenizer, text, |counts| self.score_counts(counts, out));
         let norm = match self.weighting.norm {
             Norm::L2 => norm.sqrt(),
             Norm::L1 => norm,
@@ -204,6 +237,68 @@ impl Model {
                 };
         }
         softmax_in_place(out)
+    }
+
+    /// Σ w·log P(f|c) into `out` for the (row, count) pairs of a text;
+    /// returns the norm of the weights. Weight, normalise and score in one
+    /// pass: normalisation is a common scale, so Σ (w/‖w‖)·logp =
+    /// (Σ w·logp)/‖w‖.
+    #[inline]
+    fn score_counts(&self, counts: &[(u32, u32)], out: &mut [f64]) -> f64 {
+        let k = self.classes.len();
+        let stride = k + 1;
+        // Start every row's load before the arithmetic needs it.
+        let mut sink = 0.0;
+        for &(f, _) in counts {
+            sink += self.table.get(f as usize * stride).copied().unwrap_or(0.0);
+        }
+        std::hint::black_box(sink);
+        let sublinear = self.weighting.sublinear_tf.then(sublinear_table);
+        let tf = |c: u32| match sublinear {
+            Some(table) => match table.get(c as usize) {
+                Some(&v) => v,
+                None => crate::math::ln(c as f64) + 1.0,
+            },
+            None => c as f64,
+        };
+        let norm_kind = self.weighting.norm;
+        let mut norm = 0.0;
+        let mut add_norm = |w: f64| {
+            norm += match norm_kind {
+                Norm::L2 => w * w,
+                Norm::L1 => w.abs(),
+                Norm::None => 0.0,
+            }
+        };
+        if let ([o0, o1], 2) = (&mut *out, k) {
+            // Two classes (sentiment): no inner loop.
+            let (mut s0, mut s1) = (0.0, 0.0);
+            for &(f, c) in counts {
+                let base = f as usize * 3;
+                let Some(&[idf, l0, l1]) = self.table.get(base..base + 3) else {
+                    continue;
+                };
+                let w = tf(c) * idf;
+                add_norm(w);
+                s0 += w * l0;
+                s1 += w * l1;
+            }
+            *o0 = s0;
+            *o1 = s1;
+        } else {
+            for &(f, c) in counts {
+                let base = f as usize * stride;
+                let Some(entry) = self.table.get(base..base + stride) else {
+                    continue;
+                };
+                let w = tf(c) * entry[0];
+                add_norm(w);
+                for (o, lp) in out.iter_mut().zip(&entry[1..]) {
+                    *o += w * lp;
+                }
+            }
+        }
+        norm
     }
 
     pub fn predict(&self, text: &str) -> Prediction {

@@ -41,7 +41,6 @@
 //! small multiple of its own size. The file holds no clocks or host names:
 //! the same data and config give the same bytes.
 
-use compact_str::CompactString;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
@@ -51,6 +50,7 @@ use crate::error::{err, Error, ErrorCode, Result};
 use crate::model::{Model, TrainingFacts};
 use crate::naive_bayes::Classifier;
 use crate::space::FeatureSpace;
+use crate::token_table::TokenTable;
 use crate::vocab::{VocabBuilder, VocabIndex};
 use crate::weighting::{idf_from_df, Weighting};
 
@@ -519,8 +519,9 @@ fn read_vocabulary(r: &mut Reader<'_>, n: usize, min_n: usize, max_n: usize) -> 
         return err(ErrorCode::ModelCorrupt, "more bigrams than features");
     }
     let n_tokens = n_tokens as usize;
-    let mut tokens: FxHashMap<CompactString, u32> = FxHashMap::default();
-    tokens.reserve(n_tokens);
+    // Token bytes in id order (ids are ranks), checked below, then indexed.
+    let mut arena: Vec<u8> = Vec::new();
+    let mut ends: Vec<usize> = Vec::with_capacity(n_tokens);
     let mut prev: Vec<u8> = Vec::new();
     for i in 0..n_tokens {
         let shared = r.varint("vocabulary token")?;
@@ -555,15 +556,22 @@ fn read_vocabulary(r: &mut Reader<'_>, n: usize, min_n: usize, max_n: usize) -> 
                 format!("vocabulary token {i} holds a space or control character"),
             );
         }
-        let Ok(token) = std::str::from_utf8(&prev) else {
+        if std::str::from_utf8(&prev).is_err() {
             return err(
                 ErrorCode::ModelCorrupt,
                 format!("vocabulary token {i} is not valid UTF-8"),
             );
-        };
-        tokens.insert(CompactString::new(token), i as u32);
+        }
+        arena.extend_from_slice(&prev);
+        ends.push(arena.len());
     }
-    let mut b = VocabBuilder::with_tokens(tokens, n_bigrams as usize);
+    let mut start = 0;
+    let tokens = ends.iter().map(|&end| {
+        let t = std::str::from_utf8(&arena[start..end]).unwrap_or("");
+        start = end;
+        t
+    });
+    let mut b = VocabBuilder::with_tokens(TokenTable::new(tokens), n_bigrams as usize);
     read_trie(r, &mut b, n, min_n, max_n)?;
     if b.n_bigrams() as u64 != n_bigrams {
         return err(

@@ -6,6 +6,8 @@ use crate::tokenizer::{for_each_ngram, Tokenizer};
 use crate::vocab::{VocabIndex, NONE};
 use crate::weighting::Row;
 
+// One per model: the size difference between the variants costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum FeatureSpace {
     Vocabulary(VocabIndex),
@@ -62,42 +64,77 @@ impl FeatureSpace {
         row
     }
 
-    /// Visit each feature of `text` once with its raw count, in no particular
-    /// (but deterministic) order. The scoring fast path: counts are
-    /// aggregated in a small cache-resident open-addressing table instead of
-    /// sorting.
-    pub fn for_each_count(&self, tok: &Tokenizer, text: &str, visit: impl FnMut(u32, f64)) {
+    /// Call `score` once with every feature of `text` (as its row: see
+    /// [`VocabIndex::reorder`]) and its raw count, in
+    /// no particular (but deterministic) order. The scoring fast path:
+    /// counts are aggregated in a small cache-resident open-addressing table
+    /// instead of sorting, and lookups are issued in passes (see
+    /// [`VocabIndex::touch_ngram`]) so their cache misses overlap.
+    pub fn with_counts<R>(&self, tok: &Tokenizer, text: &str, score: impl FnOnce(&[(u32, u32)]) -> R) -> R {
         // Reuse this thread's buffers (no allocation per call); a nested call
         // (none today) would simply get fresh ones.
         SCRATCH.with(|cell| match cell.try_borrow_mut() {
             Ok(mut scratch) => {
-                let Scratch { ids, table } = &mut *scratch;
-                self.count_with(tok, text, ids, table, visit)
+                self.count_with(tok, text, &mut scratch);
+                score(&scratch.counts)
             }
-            Err(_) => self.count_with(tok, text, &mut Vec::new(), &mut CountTable::default(), visit),
+            Err(_) => {
+                let mut scratch = Scratch::default();
+                self.count_with(tok, text, &mut scratch);
+                score(&scratch.counts)
+            }
         })
     }
 
-    fn count_with(
-        &self,
-        tok: &Tokenizer,
-        text: &str,
-        ids: &mut Vec<u32>,
-        table: &mut CountTable,
-        mut visit: impl FnMut(u32, f64),
-    ) {
+    fn count_with(&self, tok: &Tokenizer, text: &str, scratch: &mut Scratch) {
+        let Scratch {
+            spans,
+            ids,
+            table,
+            counts,
+        } = scratch;
         let pre = tok.preprocess(text);
         match self {
             FeatureSpace::Vocabulary(v) => {
-                ids.clear();
-                tok.for_each_token(&pre, |t| ids.push(v.token_id(t)));
-                table.reserve(ids.len() * (tok.max_n - tok.min_n + 1));
-                for_each_ngram(ids, tok.min_n, tok.max_n, |w| {
-                    let f = v.feature(w);
-                    if f != NONE {
-                        table.add(f, 1);
-                    }
+                // Pass 1: token boundaries. Pass 2: token ids. Kept apart so
+                // the id lookups are not interleaved with the scanner's
+                // per-byte branches and can overlap their misses.
+                spans.clear();
+                let base = pre.as_ptr() as usize;
+                tok.for_each_token(&pre, |t| {
+                    let start = t.as_ptr() as usize - base;
+                    spans.push((start as u32, (start + t.len()) as u32));
                 });
+                ids.clear();
+                let bytes = pre.as_bytes();
+                ids.extend(spans.iter().map(|&(s, e)| v.token_id_in(bytes, s as usize, e as usize)));
+                // Pass 3: start every n-gram's table load; pass 4: look up.
+                let mut sink = 0u32;
+                for_each_ngram(ids, tok.min_n, tok.max_n, |w| sink ^= v.touch_ngram(w));
+                std::hint::black_box(sink);
+                table.reserve(ids.len() * (tok.max_n - tok.min_n + 1));
+                if (tok.min_n, tok.max_n) == (1, 2) {
+                    // The common configuration, without the generic windows.
+                    for &a in ids.iter() {
+                        let r = v.unigram_row(a);
+                        if r != NONE {
+                            table.add(r, 1);
+                        }
+                    }
+                    for w in ids.windows(2) {
+                        let r = v.bigram_row(w[0], w[1]);
+                        if r != NONE {
+                            table.add(r, 1);
+                        }
+                    }
+                } else {
+                    for_each_ngram(ids, tok.min_n, tok.max_n, |w| {
+                        let r = v.row(w);
+                        if r != NONE {
+                            table.add(r, 1);
+                        }
+                    });
+                }
             }
             FeatureSpace::Hashed { bits, signed } => {
                 let mut toks = Vec::with_capacity(pre.len() / 4 + 1);
@@ -109,11 +146,7 @@ impl FeatureSpace {
                 });
             }
         }
-        for &(k, c) in &table.slots {
-            if k != 0 && c != 0 {
-                visit(k - 1, c.unsigned_abs() as f64);
-            }
-        }
+        table.drain_into(counts);
     }
 
     /// Counts from token ids of this vocabulary (NONE for unknown tokens).
@@ -157,46 +190,73 @@ impl FeatureSpace {
 /// Per-thread buffers of `for_each_count`.
 #[derive(Default)]
 struct Scratch {
+    /// Token byte ranges in the preprocessed text.
+    spans: Vec<(u32, u32)>,
     ids: Vec<u32>,
     table: CountTable,
+    /// The result: (feature, count) in table order.
+    counts: Vec<(u32, u32)>,
 }
 
 thread_local! {
     static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
 }
 
-/// Open-addressing (feature + 1 → count) table sized to the document.
+/// Open-addressing (feature + 1 → count) table. It stays allocated and
+/// all-zero between documents: a document uses the first `mask + 1` slots
+/// (sized to it), remembers which it filled, and zeroes only those when its
+/// counts are taken — no clearing or scanning of the whole table per call.
+/// Counts come out in first-occurrence order, whatever the table's size, so
+/// scores are summed in the same order on every backend and every call.
 #[derive(Default)]
 struct CountTable {
-    slots: Vec<(u32, i64)>,
+    slots: Vec<(u32, i32)>,
     mask: usize,
+    /// Filled slots, in insertion order.
+    used: Vec<u32>,
 }
 
 impl CountTable {
-    /// Empty the table and size it for `n` keys (the same size, hence the
-    /// same slot order, whether the buffer is new or reused).
+    /// Prepare for a document of at most `n` features.
     fn reserve(&mut self, n: usize) {
         let cap = (n * 2).next_power_of_two().max(16);
-        self.slots.clear();
-        self.slots.resize(cap, (0, 0));
+        if self.slots.len() < cap {
+            self.slots.resize(cap, (0, 0));
+        }
         self.mask = cap - 1;
+        self.used.clear();
     }
 
     #[inline]
-    fn add(&mut self, feature: u32, delta: i64) {
-        let key = feature + 1;
+    fn add(&mut self, feature: u32, delta: i32) {
+        let key = feature.wrapping_add(1);
         let mut i = (key.wrapping_mul(0x9E37_79B9) as usize) & self.mask;
         loop {
             let slot = &mut self.slots[i];
             if slot.0 == key {
-                slot.1 += delta;
+                slot.1 = slot.1.saturating_add(delta);
                 return;
             }
             if slot.0 == 0 {
                 *slot = (key, delta);
+                self.used.push(i as u32);
                 return;
             }
             i = (i + 1) & self.mask;
         }
+    }
+
+    /// Move the non-zero counts to `out` (feature, |count|) and zero the table.
+    fn drain_into(&mut self, out: &mut Vec<(u32, u32)>) {
+        out.clear();
+        for &i in &self.used {
+            if let Some(slot) = self.slots.get_mut(i as usize) {
+                if slot.1 != 0 {
+                    out.push((slot.0.wrapping_sub(1), slot.1.unsigned_abs()));
+                }
+                *slot = (0, 0);
+            }
+        }
+        self.used.clear();
     }
 }

@@ -47,38 +47,144 @@ pub fn is_word_char(c: char) -> bool {
 }
 
 /// Calls `emit` for every maximal run of two or more word characters.
+///
+/// 64 bytes at a time: a bit mask of word bytes (SWAR arithmetic for ASCII
+/// blocks, a per-character pass only for blocks holding non-ASCII bytes),
+/// then its transitions visited with `trailing_zeros`, so the cost is per
+/// token rather than a hard-to-predict branch per byte.
 pub fn scan_words<'t>(text: &'t str, mut emit: impl FnMut(&'t str)) {
     let bytes = text.as_bytes();
-    let mut i = 0;
-    let mut start = usize::MAX;
-    let mut chars = 0usize;
-    while i < bytes.len() {
-        let b = bytes[i];
-        let (word, len) = if b < 0x80 {
-            (ASCII_WORD[b as usize], 1)
+    let mut start = usize::MAX; // start of the current run, if in one
+    let mut carry = 0u64; // 1 when the previous block ended inside a run
+    let mut pending = Pending::default();
+    for (block, chunk) in bytes.chunks(64).enumerate() {
+        let base = block * 64;
+        let m = if chunk.is_ascii() {
+            ascii_word_mask(chunk)
         } else {
-            match text[i..].chars().next() {
-                Some(c) => (is_word_char(c), c.len_utf8()),
-                None => break,
-            }
+            unicode_word_mask(text, base, chunk.len(), &mut pending)
         };
-        if word {
-            if start == usize::MAX {
-                start = i;
-                chars = 0;
+        // A set bit in `t` is a change of word-ness at that byte (always a
+        // character boundary: a character's bytes share its word-ness).
+        let mut t = m ^ ((m << 1) | carry);
+        while t != 0 {
+            let i = t.trailing_zeros() as usize;
+            t &= t - 1;
+            if m >> i & 1 == 1 {
+                start = base + i;
+            } else {
+                emit_run(text, start, base + i, &mut emit);
+                start = usize::MAX;
             }
-            chars += 1;
-        } else if start != usize::MAX {
-            if chars >= 2 {
-                emit(&text[start..i]);
-            }
-            start = usize::MAX;
         }
-        i += len;
+        carry = m >> (chunk.len() - 1) & 1;
     }
-    if start != usize::MAX && chars >= 2 {
-        emit(&text[start..]);
+    if start != usize::MAX {
+        emit_run(text, start, bytes.len(), &mut emit);
     }
+}
+
+/// Emit `text[start..end]` if it holds two or more characters.
+#[inline]
+fn emit_run<'t>(text: &'t str, start: usize, end: usize, emit: &mut impl FnMut(&'t str)) {
+    let Some(run) = text.get(start..end) else {
+        return;
+    };
+    // Two bytes are two characters when ASCII; five bytes always are.
+    let n = run.len();
+    if n >= 2 && (n >= 5 || run.is_ascii() || run.chars().nth(1).is_some()) {
+        emit(run);
+    }
+}
+
+/// A character whose bytes continue into the next 64-byte block.
+#[derive(Default)]
+struct Pending {
+    bytes: usize,
+    word: bool,
+}
+
+/// Word mask of the block `text[base..base + len]` (which holds non-ASCII
+/// bytes): every byte of a word character is set.
+fn unicode_word_mask(text: &str, base: usize, len: usize, pending: &mut Pending) -> u64 {
+    let bytes = text.as_bytes();
+    let mut m = 0u64;
+    let mut i = 0;
+    let set = |m: &mut u64, from: usize, to: usize, word: bool| {
+        if word {
+            for j in from..to {
+                *m |= 1 << j;
+            }
+        }
+    };
+    // The tail of a character begun in the previous block.
+    let tail = pending.bytes.min(len);
+    set(&mut m, 0, tail, pending.word);
+    pending.bytes -= tail;
+    i += tail;
+    while i < len {
+        let b = bytes[base + i];
+        if b < 0x80 {
+            m |= (ASCII_WORD[b as usize] as u64) << i;
+            i += 1;
+            continue;
+        }
+        let Some(c) = text.get(base + i..).and_then(|rest| rest.chars().next()) else {
+            i += 1; // not a character boundary: cannot happen for valid input
+            continue;
+        };
+        let word = is_word_char(c);
+        let here = c.len_utf8().min(len - i);
+        set(&mut m, i, i + here, word);
+        *pending = Pending {
+            bytes: c.len_utf8() - here,
+            word,
+        };
+        i += here;
+    }
+    m
+}
+
+/// Word-character mask of up to 64 ASCII bytes (bit i = byte i): eight
+/// bytes at a time with SWAR arithmetic (no branch per byte).
+#[inline]
+fn ascii_word_mask(chunk: &[u8]) -> u64 {
+    let mut m = 0u64;
+    let mut words = chunk.chunks_exact(8);
+    let mut j = 0;
+    for part in &mut words {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(part);
+        m |= word_bits8(u64::from_le_bytes(word)) << (8 * j);
+        j += 1;
+    }
+    // A short last part: its missing bytes are 0 (not word bytes).
+    let rest = words.remainder();
+    if !rest.is_empty() {
+        let mut x = 0u64;
+        for (i, &b) in rest.iter().enumerate() {
+            x |= (b as u64) << (8 * i);
+        }
+        m |= word_bits8(x) << (8 * j);
+    }
+    m
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// Bit i set when byte i of `x` (all bytes < 0x80) is `[0-9A-Za-z_]`.
+#[inline]
+fn word_bits8(x: u64) -> u64 {
+    // High bit of each byte set iff lo <= byte < hi (valid for bytes < 0x80).
+    let between = |x: u64, lo: u64, hi: u64| (x + (0x80 - lo) * ONES) & !(x + (0x80 - hi) * ONES) & HIGH;
+    let digit = between(x, b'0' as u64, b'9' as u64 + 1);
+    let letter = between(x | (0x20 * ONES), b'a' as u64, b'z' as u64 + 1);
+    let z = x ^ (b'_' as u64 * ONES);
+    let underscore = !(((z & !HIGH) + !HIGH) | z | !HIGH);
+    let hi = (digit | letter | underscore) >> 7;
+    // Gather bit 8k to bit k (no two partial products overlap, so no carries).
+    (hi.wrapping_mul(0x0002_0408_1020_4081) >> 49) & 0xFF
 }
 
 /// Visit the n-grams of a token sequence in scikit-learn's order: all
@@ -179,6 +285,59 @@ impl Tokenizer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The definition, one character at a time: what `scan_words` must equal.
+    fn reference_scan(text: &str) -> Vec<&str> {
+        let mut out = Vec::new();
+        let mut start = None;
+        let mut chars = 0;
+        for (i, c) in text.char_indices() {
+            if is_word_char(c) {
+                if start.is_none() {
+                    start = Some(i);
+                    chars = 0;
+                }
+                chars += 1;
+            } else if let Some(s) = start.take() {
+                if chars >= 2 {
+                    out.push(&text[s..i]);
+                }
+            }
+        }
+        if let Some(s) = start {
+            if chars >= 2 {
+                out.push(&text[s..]);
+            }
+        }
+        out
+    }
+
+    fn scan(text: &str) -> Vec<&str> {
+        let mut out = Vec::new();
+        scan_words(text, |t| out.push(t));
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn block_scanner_equals_the_definition(text in "([a-zA-Z0-9_ ,.!'-]|é|ß|ü|東|京|タ|①|²|\u{301}|—|😀|\u{a0}){0,200}") {
+            prop_assert_eq!(scan(&text), reference_scan(&text));
+        }
+    }
+
+    #[test]
+    fn block_boundaries() {
+        // Tokens and multi-byte characters straddling the 64-byte blocks.
+        for pad in 0..70 {
+            for tail in ["ab", "é", "éé", "aé", "東京", "😀x", "a😀", "x\u{301}y", "ab cd"] {
+                let text = format!("{}{tail} zz", "q".repeat(pad));
+                assert_eq!(scan(&text), reference_scan(&text), "{text:?}");
+                let text = format!("{}-{tail}", " ".repeat(pad));
+                assert_eq!(scan(&text), reference_scan(&text), "{text:?}");
+            }
+        }
+    }
 
     fn tok(cfg: TrainConfig, text: &str) -> Vec<String> {
         Tokenizer::new(&cfg).analyze(text)

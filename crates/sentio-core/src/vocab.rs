@@ -5,10 +5,10 @@
 
 use std::sync::OnceLock;
 
-use compact_str::CompactString;
 use rustc_hash::FxHashMap;
 
 use crate::error::{err, ErrorCode, Result};
+use crate::token_table::TokenTable;
 
 /// Marks "no such token / feature".
 pub const NONE: u32 = u32::MAX;
@@ -25,22 +25,24 @@ pub struct VocabIndex {
     /// Feature strings, strictly ascending (byte order = code-point order),
     /// built on first use (or given by the builder that already had them).
     terms: OnceLock<Vec<String>>,
-    /// Token string → token id, for every token some feature uses. Keys
-    /// of up to 24 bytes are stored inline (no pointer to chase on lookup).
-    tokens: FxHashMap<CompactString, u32>,
+    /// Token string → token id, for every token some feature uses.
+    tokens: TokenTable,
     /// Token id → feature index of the unigram, or NONE.
     unigram: Vec<u32>,
     /// (token id, token id) → feature index.
     bigram: PairTable,
     /// Longer n-grams: token ids → feature index.
     longer: FxHashMap<Box<[u32]>, u32>,
+    /// The tables above hold *rows*, not features, once [`VocabIndex::reorder`]
+    /// has run: this maps a row back to its feature (None: rows = features).
+    feature_of_row: Option<Vec<u32>>,
 }
 
 /// Collects features in feature (sorted) order and freezes them into a
 /// [`VocabIndex`].
 #[derive(Debug, Default)]
 pub(crate) struct VocabBuilder {
-    tokens: FxHashMap<CompactString, u32>,
+    tokens: TokenTable,
     unigram: Vec<u32>,
     bigram: PairTable,
     /// Bigrams of the current first token, not yet in `bigram`.
@@ -54,7 +56,7 @@ pub(crate) struct VocabBuilder {
 impl VocabBuilder {
     /// A builder over `tokens` (distinct; ids 0..len, the caller checks),
     /// with room for `bigrams` 2-token features.
-    pub(crate) fn with_tokens(tokens: FxHashMap<CompactString, u32>, bigrams: usize) -> VocabBuilder {
+    pub(crate) fn with_tokens(tokens: TokenTable, bigrams: usize) -> VocabBuilder {
         VocabBuilder {
             unigram: vec![NONE; tokens.len()],
             bigram: PairTable::new(tokens.len(), bigrams),
@@ -118,6 +120,7 @@ impl VocabBuilder {
             unigram: self.unigram,
             bigram: self.bigram,
             longer: self.longer,
+            feature_of_row: None,
         }
     }
 }
@@ -178,6 +181,19 @@ impl PairTable {
         }
     }
 
+    /// Load the home slot of `(a, b)` without probing: a branch-free read
+    /// whose only purpose is to start the cache miss early (see
+    /// [`VocabIndex::touch_ngram`]).
+    #[inline]
+    fn touch(&self, a: u32, b: u32) -> u32 {
+        let [start, size] = self.regions.get(a as usize).copied().unwrap_or([0, 0]);
+        if size == 0 {
+            return 0;
+        }
+        let i = start as usize + home(b, size as usize);
+        self.slots.get(i).map_or(0, |s| s[0])
+    }
+
     #[inline]
     fn get(&self, a: u32, b: u32) -> u32 {
         let Some(&[start, size]) = self.regions.get(a as usize) else {
@@ -201,6 +217,15 @@ impl PairTable {
                 return NONE;
             }
             i = if i + 1 == size { 0 } else { i + 1 };
+        }
+    }
+
+    /// Replace every stored value `v` with `map(v)`.
+    fn remap(&mut self, map: impl Fn(u32) -> u32) {
+        for slot in &mut self.slots {
+            if slot[0] != NONE {
+                slot[1] = map(slot[1]);
+            }
         }
     }
 
@@ -240,7 +265,8 @@ impl VocabIndex {
             .iter()
             .filter(|t| t.bytes().filter(|&b| b == b' ').count() == 1)
             .count();
-        let mut tokens: FxHashMap<CompactString, u32> = FxHashMap::default();
+        let mut tokens: FxHashMap<&str, u32> = FxHashMap::default();
+        let mut in_order: Vec<&str> = Vec::new();
         let mut features: Vec<u32> = Vec::new();
         let mut spans: Vec<(u32, u8)> = Vec::with_capacity(terms.len());
         for (f, term) in terms.iter().enumerate() {
@@ -262,14 +288,18 @@ impl VocabIndex {
                     );
                 }
                 let next = tokens.len() as u32;
-                features.push(*tokens.entry(CompactString::new(tok)).or_insert(next));
+                let id = *tokens.entry(tok).or_insert_with(|| {
+                    in_order.push(tok);
+                    next
+                });
+                features.push(id);
             }
             let len = u8::try_from(features.len() - start).map_err(|_| {
                 crate::error::Error::new(ErrorCode::ModelCorrupt, format!("vocabulary entry {f} is too long"))
             })?;
             spans.push((start as u32, len));
         }
-        let mut b = VocabBuilder::with_tokens(tokens, bi);
+        let mut b = VocabBuilder::with_tokens(TokenTable::new(in_order.into_iter()), bi);
         for &(start, len) in &spans {
             b.push(&features[start as usize..start as usize + len as usize]);
         }
@@ -288,16 +318,16 @@ impl VocabIndex {
         token_strings: &[Box<str>],
     ) -> (VocabIndex, Vec<u32>) {
         let mut global_to_local = vec![NONE; token_strings.len()];
-        let mut tokens: FxHashMap<CompactString, u32> = FxHashMap::default();
+        let mut tokens: Vec<&str> = Vec::new();
         for &g in token_ids {
             let slot = &mut global_to_local[g as usize];
             if *slot == NONE {
                 *slot = tokens.len() as u32;
-                tokens.insert(CompactString::new(&token_strings[g as usize]), *slot);
+                tokens.push(&token_strings[g as usize]);
             }
         }
         let bi = spans.iter().filter(|s| s.1 == 2).count();
-        let mut b = VocabBuilder::with_tokens(tokens, bi);
+        let mut b = VocabBuilder::with_tokens(TokenTable::new(tokens.into_iter()), bi);
         let mut local: Vec<u32> = Vec::new();
         for &(start, len) in spans {
             local.clear();
@@ -313,28 +343,26 @@ impl VocabIndex {
 
     /// Token strings by token id.
     pub fn token_strings(&self) -> Vec<&str> {
-        let mut out = vec![""; self.unigram.len()];
-        for (s, &id) in &self.tokens {
-            if let Some(slot) = out.get_mut(id as usize) {
-                *slot = s.as_str();
-            }
-        }
-        out
+        self.tokens.strings()
     }
 
     /// The token ids of every feature, in feature order: feature `f` is
     /// `ids[offsets[f]..offsets[f + 1]]` (`offsets` has `len() + 1` entries).
     pub fn feature_token_ids(&self) -> (Vec<usize>, Vec<u32>) {
         let n = self.n_features;
+        let feature = |row: u32| self.feature_of(row);
         let mut lens = vec![0usize; n + 1];
         let mut set_len = |f: u32, len: usize| {
             if let Some(l) = lens.get_mut(f as usize) {
                 *l = len;
             }
         };
-        self.unigram.iter().filter(|&&f| f != NONE).for_each(|&f| set_len(f, 1));
-        self.bigram.for_each(|_, _, f| set_len(f, 2));
-        self.longer.iter().for_each(|(k, &f)| set_len(f, k.len()));
+        self.unigram
+            .iter()
+            .filter(|&&f| f != NONE)
+            .for_each(|&f| set_len(feature(f), 1));
+        self.bigram.for_each(|_, _, f| set_len(feature(f), 2));
+        self.longer.iter().for_each(|(k, &f)| set_len(feature(f), k.len()));
         // Exclusive prefix sum: lens becomes offsets.
         let mut total = 0;
         for l in lens.iter_mut() {
@@ -344,8 +372,8 @@ impl VocabIndex {
         }
         let offsets = lens;
         let mut ids = vec![NONE; total];
-        let mut put = |f: u32, src: &[u32]| {
-            let f = f as usize;
+        let mut put = |row: u32, src: &[u32]| {
+            let f = feature(row) as usize;
             if f < n && offsets[f + 1] - offsets[f] == src.len() {
                 ids[offsets[f]..offsets[f + 1]].copy_from_slice(src);
             }
@@ -399,12 +427,111 @@ impl VocabIndex {
     /// Token id of a token string, or NONE when no feature uses it.
     #[inline]
     pub fn token_id(&self, token: &str) -> u32 {
-        self.tokens.get(token).copied().unwrap_or(NONE)
+        self.tokens.get(token.as_bytes())
+    }
+
+    /// [`VocabIndex::token_id`] of a token's UTF-8 bytes.
+    #[inline]
+    pub fn token_id_bytes(&self, token: &[u8]) -> u32 {
+        self.tokens.get(token)
+    }
+
+    /// [`VocabIndex::token_id`] of the token `text[start..end]` (reads the
+    /// text a word at a time; see [`TokenTable::get_in`]).
+    #[inline]
+    pub fn token_id_in(&self, text: &[u8], start: usize, end: usize) -> u32 {
+        self.tokens.get_in(text, start, end)
+    }
+
+    /// Start loading what [`VocabIndex::feature`] will read for this n-gram
+    /// and return a value to fold into a `black_box` (so the load is kept).
+    /// Scoring makes one pass of these over a document before the real
+    /// lookups: independent loads overlap in the memory system, where the
+    /// lookups' data-dependent branches would expose one miss at a time.
+    #[inline]
+    pub fn touch_ngram(&self, ids: &[u32]) -> u32 {
+        match ids {
+            [a] => self.unigram.get(*a as usize).copied().unwrap_or(0),
+            [a, b] => self.bigram.touch(*a, *b),
+            _ => 0,
+        }
+    }
+
+    /// Store rows instead of features: `row_of_feature[f]` is the row of
+    /// feature `f` (a permutation of 0..len, else the index is unchanged and
+    /// false is returned). Scoring lays its table out in row order with the
+    /// most frequent features first, so the rows a typical text touches
+    /// share a few hundred KiB of cache instead of being spread over the
+    /// alphabetical (scikit-learn) order of the whole vocabulary.
+    pub fn reorder(&mut self, row_of_feature: &[u32]) -> bool {
+        let n = self.n_features;
+        if row_of_feature.len() != n {
+            return false;
+        }
+        let mut feature_of_row = vec![NONE; n];
+        for (f, &r) in row_of_feature.iter().enumerate() {
+            match feature_of_row.get_mut(r as usize) {
+                Some(slot) if *slot == NONE => *slot = f as u32,
+                _ => return false,
+            }
+        }
+        // Current stored value → feature → new row.
+        let old = self.feature_of_row.take();
+        let to_new = |v: u32| {
+            let f = old.as_ref().map_or(v, |o| o.get(v as usize).copied().unwrap_or(NONE));
+            row_of_feature.get(f as usize).copied().unwrap_or(NONE)
+        };
+        for u in &mut self.unigram {
+            if *u != NONE {
+                *u = to_new(*u);
+            }
+        }
+        self.bigram.remap(to_new);
+        for v in self.longer.values_mut() {
+            *v = to_new(*v);
+        }
+        self.feature_of_row = Some(feature_of_row);
+        true
+    }
+
+    /// The feature stored as `row` (see [`VocabIndex::reorder`]).
+    #[inline]
+    pub fn feature_of(&self, row: u32) -> u32 {
+        match &self.feature_of_row {
+            None => row,
+            Some(map) => map.get(row as usize).copied().unwrap_or(NONE),
+        }
     }
 
     /// Feature index of an n-gram given by token ids (NONE ids never match).
     #[inline]
     pub fn feature(&self, ids: &[u32]) -> u32 {
+        match self.row(ids) {
+            NONE => NONE,
+            row => self.feature_of(row),
+        }
+    }
+
+    /// [`VocabIndex::row`] of a unigram.
+    #[inline]
+    pub fn unigram_row(&self, a: u32) -> u32 {
+        self.unigram.get(a as usize).copied().unwrap_or(NONE)
+    }
+
+    /// [`VocabIndex::row`] of a bigram.
+    #[inline]
+    pub fn bigram_row(&self, a: u32, b: u32) -> u32 {
+        if a == NONE || b == NONE {
+            NONE
+        } else {
+            self.bigram.get(a, b)
+        }
+    }
+
+    /// Row of an n-gram given by token ids (the feature itself unless the
+    /// index was reordered); the scoring hot path.
+    #[inline]
+    pub fn row(&self, ids: &[u32]) -> u32 {
         match ids {
             [a] => {
                 if *a == NONE {
