@@ -2,13 +2,17 @@
  * `PredictionLogger`: how the server records every prediction without ever
  * slowing or failing one.
  *
- * `log(event)` is synchronous, O(1) and never throws: it copies the few
- * fields it needs into a bounded in-memory queue and returns. A timer
- * (every `flushIntervalMs`, or as soon as `batchSize` events wait) drains
- * the queue in batches, one backend transaction per batch; the text is
- * hashed (or kept, or dropped, per model) and measured for drift there, off
- * the request path. When the queue is full the event is dropped and counted
- * (`dropped`, exact) — memory never grows past `capacity` events.
+ * `log(event)` is synchronous, O(1) and never throws: it queues the event
+ * in a bounded in-memory queue and returns. `logBlock(block)` does the same
+ * for a block of predictions of one stream held column by column (the
+ * server's logging thread: no object per prediction, texts as UTF-8 bytes).
+ * A timer (every `flushIntervalMs`, or as soon as `batchSize` predictions
+ * wait) drains the queue in batches, one backend transaction per batch; the
+ * text is hashed (or kept, or dropped, per model) and measured for drift
+ * there, off the request path, and the batch goes to the backend as column
+ * blocks (`writeColumns`; rows for a backend without it). When the queue is
+ * full the prediction is dropped and counted (`dropped`, exact) — memory
+ * never grows past `capacity` predictions.
  *
  * Durability: `close()` flushes everything (graceful shutdown). A crash
  * loses what was still queued: at most the last flush interval's events
@@ -21,16 +25,16 @@
  *   metrics: logger.counters();   shutdown: await logger.close();
  * @module
  */
-import { createHash } from 'node:crypto';
 import type { EngineModel } from '../engine/index.js';
 import type { ReferenceProfile } from '../train/index.js';
 import { DriftProbe } from './accounting.js';
-import { BoundedQueue } from './queue.js';
+import { columnsToRows, mergeColumns, sha256Hex } from './columns.js';
+import { RowQueue, type Segment } from './queue.js';
 import type {
-  Arm,
   MonitorBackend,
+  PredictionBlock,
+  PredictionColumns,
   PredictionEvent,
-  PredictionRow,
   PruneReport,
   TextMode,
   TokenBucket,
@@ -114,24 +118,10 @@ export interface LoggerCounters {
   lastFlushMs: number;
 }
 
-interface Queued {
-  id: string;
-  at: number;
-  model: string;
-  version: number;
-  env: string;
-  arm: Arm;
-  label: string;
-  classes: readonly string[];
-  probabilities: Float64Array;
-  latencyMs: number;
-  text: string;
-}
-
 const key = (model: string, version: number) => `${model}\u0000${version}`;
 
 export class PredictionLogger {
-  private readonly queue: BoundedQueue<Queued>;
+  private readonly queue: RowQueue<PredictionBlock>;
   private readonly o: Required<Omit<LoggerOptions, 'retention' | 'onError' | 'textModes'>>;
   private readonly textModes: Record<string, TextMode>;
   private readonly retention: RetentionOptions | undefined;
@@ -176,7 +166,7 @@ export class PredictionLogger {
     this.textModes = { ...(opts.textModes ?? {}) };
     this.retention = opts.retention;
     this.onError = opts.onError ?? (() => {});
-    this.queue = new BoundedQueue<Queued>(this.o.capacity);
+    this.queue = new RowQueue<PredictionBlock>(this.o.capacity);
     this.timer = setInterval(() => void this.flush(), this.o.flushIntervalMs);
     this.timer.unref();
   }
@@ -210,33 +200,77 @@ export class PredictionLogger {
         this.c.sampledOut++;
         return;
       }
-      const item: Queued = {
-        id: String(e.id),
-        at: e.at ?? this.o.now(),
+      const probabilities = Float64Array.from(e.probabilities);
+      const classes =
+        probabilities.length === e.classes.length
+          ? e.classes
+          : Array.from(probabilities, (_, i) => e.classes[i] ?? String(i));
+      const text = e.text;
+      if (typeof text !== 'string') throw new TypeError('the text must be a string');
+      const block: PredictionBlock = {
         model: e.model,
         version: e.version,
         env: e.env ?? 'default',
         arm: e.arm ?? 'stable',
-        label: e.label,
-        classes: e.classes,
-        probabilities: Float64Array.from(e.probabilities),
-        latencyMs: e.latencyMs,
-        text: e.text,
+        classes,
+        length: 1,
+        ids: [String(e.id)],
+        at: [e.at ?? this.o.now()],
+        labels: [0],
+        labelNames: [e.label],
+        probabilities,
+        latencyMs: [e.latencyMs],
+        textLengths: [text.length],
+        texts: [text],
       };
-      if (!this.queue.push(item)) {
-        this.c.dropped++;
-        return;
-      }
-      this.c.logged++;
-      if (this.queue.size >= this.o.batchSize && !this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => {
-          this.scheduled = false;
-          void this.flush();
-        });
-      }
+      this.enqueue(block, 0, 1);
     } catch {
       this.c.invalid++;
+    }
+  }
+
+  /**
+   * Record a block of predictions of one model version, environment and arm
+   * (the server's logging thread: no object per prediction). Like `log`:
+   * what does not fit the queue is dropped and counted; never throws.
+   */
+  logBlock(b: PredictionBlock): void {
+    const n = b.length;
+    try {
+      if (this.closed) {
+        this.c.dropped += n;
+        return;
+      }
+      if (this.o.sampleRate >= 1) {
+        this.enqueue(b, 0, n);
+        return;
+      }
+      // Runs of sampled predictions, each a segment of the block.
+      let from = -1;
+      for (let i = 0; i <= n; i++) {
+        const keep = i < n && this.o.random() < this.o.sampleRate;
+        if (keep && from < 0) from = i;
+        else if (!keep && from >= 0) {
+          this.enqueue(b, from, i);
+          from = -1;
+        }
+        if (i < n && !keep) this.c.sampledOut++;
+      }
+    } catch {
+      this.c.invalid += n;
+    }
+  }
+
+  private enqueue(b: PredictionBlock, from: number, to: number): void {
+    const taken = this.queue.push(b, from, to);
+    this.c.logged += taken;
+    this.c.dropped += to - from - taken;
+    if (this.queue.size >= this.o.batchSize && !this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        void this.flush();
+      });
     }
   }
 
@@ -276,14 +310,18 @@ export class PredictionLogger {
   private async drain(): Promise<void> {
     while (this.queue.size > 0) {
       const batch = this.queue.take(this.o.batchSize);
+      let n = 0;
+      for (const seg of batch) n += seg.to - seg.from;
       const t0 = performance.now();
       try {
-        const { rows, buckets } = this.prepare(batch);
-        await this.backend.writeBatch(rows, buckets);
-        this.c.flushed += batch.length;
+        const { blocks, buckets } = this.prepare(batch);
+        const b = this.backend;
+        if (b.writeColumns !== undefined) await b.writeColumns(blocks, buckets);
+        else await b.writeBatch(blocks.flatMap(columnsToRows), buckets);
+        this.c.flushed += n;
         this.c.batches++;
       } catch (err) {
-        this.c.failed += batch.length;
+        this.c.failed += n;
         this.report(err);
       }
       this.c.lastFlushMs = performance.now() - t0;
@@ -320,71 +358,154 @@ export class PredictionLogger {
     return true;
   }
 
-  /** Rows and token-bucket deltas of a batch: hashing and drift accounting happen here. */
-  private prepare(batch: readonly Queued[]): { rows: PredictionRow[]; buckets: TokenBucket[] } {
-    const rows: PredictionRow[] = [];
+  /**
+   * Column blocks and token-bucket deltas of a batch: hashing and drift
+   * accounting happen here, a segment (one model version, environment and
+   * arm) at a time, without an object per prediction.
+   */
+  private prepare(batch: readonly Segment<PredictionBlock>[]): {
+    blocks: PredictionColumns[];
+    buckets: TokenBucket[];
+  } {
+    const blocks: PredictionColumns[] = [];
     const buckets = new Map<string, TokenBucket>();
-    for (const q of batch) {
-      const probabilities: Record<string, number> = {};
-      let confidence = 0;
-      q.probabilities.forEach((p, i) => {
-        probabilities[q.classes[i] ?? String(i)] = p;
-        if (p > confidence) confidence = p;
-      });
-      const mode = this.textModes[q.model] ?? this.o.textMode;
-      const row: PredictionRow = {
-        id: q.id,
-        at: q.at,
-        model: q.model,
-        version: q.version,
-        env: q.env,
-        arm: q.arm,
-        label: q.label,
+    for (const { block: b, from, to } of batch) {
+      const n = to - from;
+      const k = b.classes.length;
+      const names = b.labelNames ?? b.classes;
+      const labels: string[] = new Array(n);
+      const confidence = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const l = b.labels[from + i] as number;
+        labels[i] = names[l] ?? String(l);
+        let best = 0;
+        for (let c = (from + i) * k, end = c + k; c < end; c++) {
+          const p = b.probabilities[c] as number;
+          if (p > best) best = p;
+        }
+        confidence[i] = best;
+      }
+      const mode = this.textModes[b.model] ?? this.o.textMode;
+      const texts = new BlockTexts(b);
+      let text: string[] | null = null;
+      let textSha256: string[] | null = null;
+      if (mode === 'text') {
+        text = new Array(n);
+        for (let i = 0; i < n; i++) text[i] = texts.text(from + i);
+      } else if (mode === 'hash') {
+        textSha256 = new Array(n);
+        for (let i = 0; i < n; i++) textSha256[i] = texts.sha256(from + i);
+      }
+      const cols: PredictionColumns = {
+        model: b.model,
+        version: b.version,
+        env: b.env ?? 'default',
+        arm: b.arm ?? 'stable',
+        classes: b.classes,
+        length: n,
+        ids: from === 0 && to === b.ids.length ? b.ids : b.ids.slice(from, to),
+        at: part(b.at, from, to),
+        labels,
         confidence,
-        probabilities,
-        latencyMs: q.latencyMs,
-        textLength: q.text.length,
-        text: mode === 'text' ? q.text : null,
-        textSha256: mode === 'hash' ? createHash('sha256').update(q.text).digest('hex') : null,
+        probabilities: part(b.probabilities, from * k, to * k),
+        latencyMs: part(b.latencyMs, from, to),
+        textLength: part(b.textLengths, from, to),
+        text,
+        textSha256,
         tokens: null,
         oovTokens: null,
       };
-      const probe = this.probes.get(key(q.model, q.version));
-      if (
-        probe &&
-        (this.o.driftSampleRate >= 1 || this.o.random() < this.o.driftSampleRate) &&
-        this.withinDriftBudget()
-      ) {
-        try {
-          const m = probe.measure(q.text);
-          this.c.measured++;
-          row.tokens = m.tokens;
-          row.oovTokens = m.oov;
-          if (m.slots !== null) {
-            const start = q.at - (q.at % this.o.bucketMs);
-            const k = `${key(q.model, q.version)}\u0000${start}`;
-            let b = buckets.get(k);
-            if (!b) {
-              b = {
-                model: q.model,
-                version: q.version,
-                start,
-                docs: 0,
-                other: 0,
-                counts: new Map(),
-              };
-              buckets.set(k, b);
-            }
-            b.docs++;
-            b.other += m.other;
-            for (const s of m.slots) b.counts.set(s, (b.counts.get(s) ?? 0) + 1);
-          }
-        } catch (err) {
-          this.report(err);
-        }
-      }
-      rows.push(row);
+      const probe = this.probes.get(key(b.model, b.version));
+      if (probe !== undefined) this.measure(probe, b, from, cols, text, texts, buckets);
+      blocks.push(cols);
     }
-    return { rows, buckets: [...buckets.values()] };
+    return { blocks: mergeColumns(blocks), buckets: [...buckets.values()] };
+  }
+
+  /** Drift accounting of a segment's texts, within the sample rate and the per-second cap. */
+  private measure(
+    probe: DriftProbe,
+    b: PredictionBlock,
+    from: number,
+    cols: PredictionColumns,
+    text: readonly string[] | null,
+    texts: BlockTexts,
+    buckets: Map<string, TokenBucket>,
+  ): void {
+    let tokens: Int32Array | null = null;
+    let oov: Int32Array | null = null;
+    for (let i = 0; i < cols.length; i++) {
+      if (
+        !(this.o.driftSampleRate >= 1 || this.o.random() < this.o.driftSampleRate) ||
+        !this.withinDriftBudget()
+      ) {
+        continue;
+      }
+      try {
+        const m = probe.measure(text !== null ? (text[i] as string) : texts.text(from + i));
+        this.c.measured++;
+        if (tokens === null || oov === null) {
+          tokens = new Int32Array(cols.length).fill(-1);
+          oov = new Int32Array(cols.length).fill(-1);
+        }
+        tokens[i] = m.tokens;
+        oov[i] = m.oov;
+        if (m.slots !== null) {
+          const at = cols.at[i] as number;
+          const start = at - (at % this.o.bucketMs);
+          const k = `${key(b.model, b.version)}\u0000${start}`;
+          let bucket = buckets.get(k);
+          if (!bucket) {
+            bucket = {
+              model: b.model,
+              version: b.version,
+              start,
+              docs: 0,
+              other: 0,
+              counts: new Map(),
+            };
+            buckets.set(k, bucket);
+          }
+          bucket.docs++;
+          bucket.other += m.other;
+          for (const s of m.slots) bucket.counts.set(s, (bucket.counts.get(s) ?? 0) + 1);
+        }
+      } catch (err) {
+        this.report(err);
+      }
+    }
+    cols.tokens = tokens;
+    cols.oovTokens = oov;
+  }
+}
+
+/** Rows `from`..`to` of a column, without a copy when it is a typed array. */
+function part(a: ArrayLike<number>, from: number, to: number): ArrayLike<number> {
+  if (ArrayBuffer.isView(a)) return (a as Float64Array).subarray(from, to);
+  return Array.prototype.slice.call(a, from, to) as number[];
+}
+
+const decoder = new TextDecoder();
+
+/** A block's texts, whether it carries strings or UTF-8 bytes. */
+class BlockTexts {
+  constructor(private readonly b: PredictionBlock) {}
+
+  private bytes(i: number): Uint8Array {
+    const ends = this.b.textEnds as ArrayLike<number>;
+    return (this.b.textBytes as Uint8Array).subarray(
+      i === 0 ? 0 : (ends[i - 1] as number),
+      ends[i] as number,
+    );
+  }
+
+  text(i: number): string {
+    const t = this.b.texts;
+    return t !== undefined ? (t[i] as string) : decoder.decode(this.bytes(i));
+  }
+
+  sha256(i: number): string {
+    const t = this.b.texts;
+    return sha256Hex(t !== undefined ? (t[i] as string) : this.bytes(i));
   }
 }

@@ -35,6 +35,70 @@ export interface PredictionEvent {
   at?: number;
 }
 
+/**
+ * Predictions of one model version, environment and arm, column by column
+ * (`PredictionLogger.logBlock`): what the server's logging thread receives
+ * from the event loop, without an object per prediction; the typed arrays
+ * cross threads without a copy. Columns may be longer than `length`.
+ */
+export interface PredictionBlock {
+  model: string;
+  version: number;
+  /** Default "default". */
+  env?: string;
+  /** Default "stable". */
+  arm?: Arm;
+  /** The model's classes: `probabilities` holds `classes.length` numbers per prediction, in this order. */
+  classes: readonly string[];
+  /** Predictions in the block. */
+  length: number;
+  ids: readonly string[];
+  /** Milliseconds since the epoch. */
+  at: ArrayLike<number>;
+  /** Each prediction's label, as an index into `labelNames`. */
+  labels: ArrayLike<number>;
+  /** The names `labels` index (default: `classes`). */
+  labelNames?: readonly string[];
+  probabilities: ArrayLike<number>;
+  latencyMs: ArrayLike<number>;
+  /** UTF-16 code units of each text (JavaScript's `text.length`). */
+  textLengths: ArrayLike<number>;
+  /** The texts as strings; or else: */
+  texts?: readonly string[];
+  /** their UTF-8 bytes back to back, text i ending at `textEnds[i]` (starting where text i − 1 ends). */
+  textBytes?: Uint8Array;
+  textEnds?: ArrayLike<number>;
+}
+
+/**
+ * Logged predictions of one model version, environment and arm, column by
+ * column (`MonitorBackend.writeColumns`): a batch as the logger prepared it,
+ * stored without building a row object per prediction.
+ */
+export interface PredictionColumns {
+  model: string;
+  version: number;
+  env: string;
+  arm: Arm;
+  /** Names of the probabilities: `probabilities` holds `classes.length` numbers per row. */
+  classes: readonly string[];
+  length: number;
+  ids: readonly string[];
+  at: ArrayLike<number>;
+  labels: readonly string[];
+  confidence: ArrayLike<number>;
+  probabilities: ArrayLike<number>;
+  latencyMs: ArrayLike<number>;
+  textLength: ArrayLike<number>;
+  /** Every row's text (text mode "text"), or null. */
+  text: readonly string[] | null;
+  /** Every row's text hash (text mode "hash"), or null. */
+  textSha256: readonly string[] | null;
+  /** Tokens and out-of-vocabulary tokens, −1 where drift accounting skipped the row; null: it skipped all. */
+  tokens: ArrayLike<number> | null;
+  oovTokens: ArrayLike<number> | null;
+}
+
 /** A logged prediction as stored. */
 export interface PredictionRow {
   id: string;
@@ -152,6 +216,15 @@ export interface MonitorBackend {
   readonly location: string;
   /** One transaction: the predictions (duplicates by id ignored) and the bucket deltas (added). Returns rows inserted. */
   writeBatch(rows: readonly PredictionRow[], buckets: readonly TokenBucket[]): Promise<number>;
+  /**
+   * `writeBatch` for the logger's column blocks (same transaction, same
+   * result), without a row object per prediction. Optional: the logger
+   * builds rows for a backend without it.
+   */
+  writeColumns?(
+    blocks: readonly PredictionColumns[],
+    buckets: readonly TokenBucket[],
+  ): Promise<number>;
   /** Matching predictions, oldest first. */
   predictions(filter: PredictionFilter): Promise<PredictionRow[]>;
   /** Predictions with ground truth, oldest first. */

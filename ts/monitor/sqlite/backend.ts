@@ -11,12 +11,14 @@
  */
 import Database from 'better-sqlite3';
 import { SentioError } from '../../errors/index.js';
+import { columnsToRows, probabilitiesJson } from '../columns.js';
 import type {
   Arm,
   FeedbackItem,
   FeedbackResult,
   LabelledRow,
   MonitorBackend,
+  PredictionColumns,
   PredictionFilter,
   PredictionRow,
   PruneOptions,
@@ -164,6 +166,37 @@ function where(f: PredictionFilter): { sql: string; params: unknown[] } {
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
 }
 
+/** Names safe to write into a statement as literals (model names, environments, arms). */
+const LITERAL = /^[A-Za-z0-9_.:@/ -]{1,200}$/;
+
+/** A SQL string literal (class names; no NUL, which a statement cannot hold). */
+const quote = (v: string) => `'${v.replaceAll("'", "''")}'`;
+
+/**
+ * The inserts of one stream (model version, environment, arm), text column
+ * and class list: the stream's four columns as literals, the probabilities
+ * bound as numbers into `json_object` (its JSON holds the same numbers as
+ * JSON.stringify's), so a row binds 8 to 12 numbers and short strings
+ * instead of 15 values and a JSON text built in JavaScript. `measured` also
+ * binds tokens and out-of-vocabulary tokens. `args`: one reused argument
+ * list per statement (no array per row).
+ */
+interface StreamInsert {
+  plain: Database.Statement;
+  measured: Database.Statement;
+  plainArgs: unknown[];
+  measuredArgs: unknown[];
+  /** Probabilities as k numbers into json_object; false: one JSON text (many classes). */
+  numbers: boolean;
+  json: (p: ArrayLike<number>, offset: number) => string;
+}
+
+const STREAM_INSERTS_MAX = 64;
+/** Up to this many classes the probabilities are bound as numbers. */
+const JSON_OBJECT_MAX_CLASSES = 16;
+
+const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
+
 export class SqliteMonitorBackend implements MonitorBackend {
   readonly kind = 'sqlite';
   private readonly insert: Database.Statement;
@@ -172,6 +205,10 @@ export class SqliteMonitorBackend implements MonitorBackend {
   private readonly writeTx: Database.Transaction<
     (rows: readonly PredictionRow[], b: readonly TokenBucket[]) => number
   >;
+  private readonly columnsTx: Database.Transaction<
+    (blocks: readonly PredictionColumns[], b: readonly TokenBucket[]) => number
+  >;
+  private readonly streamInserts = new Map<string, StreamInsert>();
 
   constructor(
     private readonly db: Db,
@@ -198,52 +235,140 @@ export class SqliteMonitorBackend implements MonitorBackend {
     this.writeTx = db.transaction(
       (rows: readonly PredictionRow[], buckets: readonly TokenBucket[]) => {
         let n = 0;
-        for (const r of rows) {
-          n += this.insert.run(
-            r.id,
-            r.at,
-            r.model,
-            r.version,
-            r.env,
-            r.arm,
-            r.label,
-            r.confidence,
-            JSON.stringify(r.probabilities),
-            r.latencyMs,
-            r.textLength,
-            r.text,
-            r.textSha256,
-            r.tokens,
-            r.oovTokens,
-          ).changes;
-        }
-        for (const b of buckets) {
-          const old = this.getBucket.get(b.model, b.version, b.start, this.writer) as
-            | Row
-            | undefined;
-          const counts = new Map(b.counts);
-          let docs = b.docs;
-          let other = b.other;
-          if (old) {
-            docs += old.docs as number;
-            other += old.other as number;
-            for (const [slot, c] of decodeCounts(old.counts as Uint8Array)) {
-              counts.set(slot, (counts.get(slot) ?? 0) + c);
-            }
-          }
-          this.putBucket.run(
-            b.model,
-            b.version,
-            b.start,
-            this.writer,
-            docs,
-            other,
-            encodeCounts(counts),
-          );
-        }
+        for (const r of rows) n += this.insertRow(r);
+        this.addBuckets(buckets);
         return n;
       },
     );
+    this.columnsTx = db.transaction(
+      (blocks: readonly PredictionColumns[], buckets: readonly TokenBucket[]) => {
+        let n = 0;
+        for (const b of blocks) n += this.insertColumns(b);
+        this.addBuckets(buckets);
+        return n;
+      },
+    );
+  }
+
+  private insertRow(r: PredictionRow): number {
+    return this.insert.run(
+      r.id,
+      r.at,
+      r.model,
+      r.version,
+      r.env,
+      r.arm,
+      r.label,
+      r.confidence,
+      JSON.stringify(r.probabilities),
+      r.latencyMs,
+      r.textLength,
+      r.text,
+      r.textSha256,
+      r.tokens,
+      r.oovTokens,
+    ).changes;
+  }
+
+  private streamInsert(b: PredictionColumns): StreamInsert | null {
+    const textColumn = b.text !== null ? 'text' : b.textSha256 !== null ? 'text_sha256' : '';
+    const key = `${b.model}\u0000${b.version}\u0000${b.env}\u0000${b.arm}\u0000${textColumn}\u0000${b.classes.join('\u0000')}`;
+    let s = this.streamInserts.get(key);
+    if (s !== undefined) return s;
+    if (
+      !LITERAL.test(b.model) ||
+      !LITERAL.test(b.env) ||
+      !LITERAL.test(b.arm) ||
+      !Number.isSafeInteger(b.version)
+    ) {
+      return null;
+    }
+    const k = b.classes.length;
+    const numbers =
+      k > 0 && k <= JSON_OBJECT_MAX_CLASSES && b.classes.every((c) => !c.includes('\u0000'));
+    const probabilities = numbers
+      ? `json_object(${b.classes.map((c) => `${quote(c)}, ?`).join(', ')})`
+      : '?';
+    const cols = `model, version, env, arm, id, at, label, confidence, probabilities, latency_ms, text_length${textColumn ? `, ${textColumn}` : ''}`;
+    const values = `'${b.model}', ${b.version}, '${b.env}', '${b.arm}', ?, ?, ?, ?, ${probabilities}, ?, ?${textColumn ? ', ?' : ''}`;
+    if (this.streamInserts.size >= STREAM_INSERTS_MAX) this.streamInserts.clear();
+    const plain = this.db.prepare(`INSERT OR IGNORE INTO predictions (${cols}) VALUES (${values})`);
+    const measured = this.db.prepare(
+      `INSERT OR IGNORE INTO predictions (${cols}, tokens, oov_tokens) VALUES (${values}, ?, ?)`,
+    );
+    const n = 6 + (numbers ? k : 1) + (textColumn ? 1 : 0);
+    s = {
+      plain,
+      measured,
+      plainArgs: new Array(n),
+      measuredArgs: new Array(n + 2),
+      numbers,
+      json: probabilitiesJson(b.classes),
+    };
+    this.streamInserts.set(key, s);
+    return s;
+  }
+
+  private insertColumns(b: PredictionColumns): number {
+    const s = this.streamInsert(b);
+    if (s === null) {
+      let n = 0;
+      for (const r of columnsToRows(b)) n += this.insertRow(r);
+      return n;
+    }
+    const k = b.classes.length;
+    const p = b.probabilities;
+    const texts = b.text ?? b.textSha256;
+    const tokens = b.tokens;
+    const oov = b.oovTokens;
+    let n = 0;
+    for (let i = 0; i < b.length; i++) {
+      const t = tokens === null ? -1 : (tokens[i] as number);
+      const args = t < 0 ? s.plainArgs : s.measuredArgs;
+      let j = 0;
+      args[j++] = b.ids[i];
+      args[j++] = b.at[i];
+      args[j++] = b.labels[i];
+      args[j++] = b.confidence[i];
+      if (s.numbers)
+        for (let c = i * k, end = c + k; c < end; c++) args[j++] = finite(p[c] as number);
+      else args[j++] = s.json(p, i * k);
+      args[j++] = b.latencyMs[i];
+      args[j++] = b.textLength[i];
+      if (texts !== null) args[j++] = texts[i];
+      if (t < 0) n += s.plain.run(...args).changes;
+      else {
+        args[j++] = t;
+        args[j++] = oov === null ? null : oov[i];
+        n += s.measured.run(...args).changes;
+      }
+    }
+    return n;
+  }
+
+  private addBuckets(buckets: readonly TokenBucket[]): void {
+    for (const b of buckets) {
+      const old = this.getBucket.get(b.model, b.version, b.start, this.writer) as Row | undefined;
+      const counts = new Map(b.counts);
+      let docs = b.docs;
+      let other = b.other;
+      if (old) {
+        docs += old.docs as number;
+        other += old.other as number;
+        for (const [slot, c] of decodeCounts(old.counts as Uint8Array)) {
+          counts.set(slot, (counts.get(slot) ?? 0) + c);
+        }
+      }
+      this.putBucket.run(
+        b.model,
+        b.version,
+        b.start,
+        this.writer,
+        docs,
+        other,
+        encodeCounts(counts),
+      );
+    }
   }
 
   private run<T>(fn: () => T): T {
@@ -261,18 +386,24 @@ export class SqliteMonitorBackend implements MonitorBackend {
     return this.run(() => this.writeTx.immediate(rows, buckets));
   }
 
-  private select(f: PredictionFilter, columns: string, join = ''): Row[] {
+  async writeColumns(
+    blocks: readonly PredictionColumns[],
+    buckets: readonly TokenBucket[],
+  ): Promise<number> {
+    return this.run(() => this.columnsTx.immediate(blocks, buckets));
+  }
+
+  /** `from`: the FROM clause (default the predictions alone, aliased p). */
+  private select(f: PredictionFilter, columns: string, from = 'predictions p'): Row[] {
     const w = where(f);
     if (f.limit !== undefined) {
       const rows = this.db
-        .prepare(
-          `SELECT ${columns} FROM predictions p ${join} ${w.sql} ORDER BY p.at DESC, p.seq DESC LIMIT ?`,
-        )
+        .prepare(`SELECT ${columns} FROM ${from} ${w.sql} ORDER BY p.at DESC, p.seq DESC LIMIT ?`)
         .all(...w.params, Math.max(0, Math.floor(f.limit))) as Row[];
       return rows.reverse();
     }
     return this.db
-      .prepare(`SELECT ${columns} FROM predictions p ${join} ${w.sql} ORDER BY p.at, p.seq`)
+      .prepare(`SELECT ${columns} FROM ${from} ${w.sql} ORDER BY p.at, p.seq`)
       .all(...w.params) as Row[];
   }
 
@@ -280,12 +411,43 @@ export class SqliteMonitorBackend implements MonitorBackend {
     return this.run(() => this.select(f, 'p.*').map(toRow));
   }
 
+  /**
+   * Joined from the smaller side: usually a small share of predictions has
+   * ground truth, and walking a busy window's predictions to probe the
+   * feedback of each (a monitoring evaluation, every 15 s) would cost time
+   * in the rows logged, not in the labels. Both sizes are estimated in
+   * O(log n): feedback by its largest rowid, the window by the sequence
+   * numbers of its first and last predictions (rows are numbered as they
+   * are written, and written as they are logged).
+   */
   async labelled(f: PredictionFilter): Promise<LabelledRow[]> {
-    return this.run(() =>
-      this.select(f, 'p.*, fb.label AS truth', 'JOIN feedback fb ON fb.prediction_id = p.id').map(
-        (r) => ({ ...toRow(r), truth: r.truth as string }),
-      ),
-    );
+    return this.run(() => {
+      const feedback =
+        (this.db.prepare('SELECT max(rowid) AS n FROM feedback').get() as Row).n ?? 0;
+      const from =
+        (feedback as number) < this.windowEstimate(f)
+          ? 'feedback fb CROSS JOIN predictions p ON p.id = fb.prediction_id'
+          : 'predictions p JOIN feedback fb ON fb.prediction_id = p.id';
+      return this.select(f, 'p.*, fb.label AS truth', from).map((r) => ({
+        ...toRow(r),
+        truth: r.truth as string,
+      }));
+    });
+  }
+
+  /** At least the predictions a filter's time range holds (all rows' sequence span, narrowed by `since`). */
+  private windowEstimate(f: PredictionFilter): number {
+    const last = (this.db.prepare('SELECT max(seq) AS s FROM predictions').get() as Row).s;
+    if (last === null) return 0;
+    const first =
+      f.since === undefined
+        ? (this.db.prepare('SELECT min(seq) AS s FROM predictions').get() as Row).s
+        : (
+            this.db
+              .prepare('SELECT seq AS s FROM predictions WHERE at >= ? ORDER BY at LIMIT 1')
+              .get(Math.floor(f.since)) as Row | undefined
+          )?.s;
+    return first === null || first === undefined ? 0 : (last as number) - (first as number) + 1;
   }
 
   async *scan(f: PredictionFilter, pageSize = 5000): AsyncIterable<PredictionRow[]> {
@@ -305,24 +467,68 @@ export class SqliteMonitorBackend implements MonitorBackend {
     }
   }
 
+  /**
+   * With a model (monitoring's volume and version counts): per version, one
+   * count over a range of the (model, version, at) index and two seeks for
+   * the first and last time, the versions found by seeking from one to the
+   * next. The cost is the window's rows (counted, not aggregated), not
+   * every row the model ever logged.
+   */
   async versions(f: PredictionFilter): Promise<VersionCount[]> {
+    return this.run(() => {
+      if (f.model === undefined) return this.versionCounts(f);
+      const model = f.model;
+      const next = this.db.prepare(
+        'SELECT min(version) AS v FROM predictions WHERE model = ? AND version > ?',
+      );
+      const versions: number[] = [];
+      if (f.version !== undefined) versions.push(f.version);
+      else {
+        for (
+          let v = (next.get(model, -1) as Row).v;
+          v !== null;
+          v = (next.get(model, v) as Row).v
+        ) {
+          versions.push(v as number);
+        }
+      }
+      const out: VersionCount[] = [];
+      for (const version of versions) {
+        const w = where({ ...f, version });
+        const n = (
+          this.db
+            .prepare(`SELECT count(*) AS n FROM predictions p ${w.sql}`)
+            .get(...w.params) as Row
+        ).n as number;
+        if (n === 0) continue;
+        const at = (order: string) =>
+          (
+            this.db
+              .prepare(`SELECT p.at FROM predictions p ${w.sql} ORDER BY p.at ${order} LIMIT 1`)
+              .get(...w.params) as Row
+          ).at as number;
+        out.push({ model, version, predictions: n, first: at('ASC'), last: at('DESC') });
+      }
+      return out;
+    });
+  }
+
+  private versionCounts(f: PredictionFilter): VersionCount[] {
     const w = where(f);
-    return this.run(() =>
-      (
-        this.db
-          .prepare(
-            `SELECT p.model, p.version, count(*) AS n, min(p.at) AS first, max(p.at) AS last
-             FROM predictions p ${w.sql} GROUP BY p.model, p.version ORDER BY p.model, p.version`,
-          )
-          .all(...w.params) as Row[]
-      ).map((r) => ({
-        model: r.model as string,
-        version: r.version as number,
-        predictions: r.n as number,
-        first: r.first as number,
-        last: r.last as number,
-      })),
-    );
+    return (
+      this.db
+        .prepare(
+          `SELECT p.model, p.version, count(*) AS n, min(p.at) AS first, max(p.at) AS last
+           FROM predictions p ${w.sql} GROUP BY p.model, p.version ORDER BY p.model, p.version`,
+        )
+        .all(...w.params) as Row[]
+    ).map((r) => ({
+      model: r.model as string,
+      version: r.version as number,
+      predictions: r.n as number,
+      first: r.first as number,
+      last: r.last as number,
+    }));
   }
 
   async tokenBuckets(

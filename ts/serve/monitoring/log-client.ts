@@ -61,9 +61,10 @@ export class LogWorkerClient {
     return !this.failed;
   }
 
-  post(m: ToLogWorker): boolean {
+  /** Post a message, moving the buffers in `transfer` to the thread (no copy). */
+  post(m: ToLogWorker, transfer?: readonly ArrayBuffer[]): boolean {
     if (this.failed) return false;
-    this.worker.postMessage(m);
+    this.worker.postMessage(m, transfer);
     return true;
   }
 

@@ -1,28 +1,17 @@
 /**
  * The messages between the server's event loop and its logging thread
  * (log-worker.ts). Predictions travel in columns per stream (one model
- * version, environment and arm), which structured-clones far cheaper than
- * one object per prediction.
+ * version, environment and arm: ts/monitor's PredictionBlock), typed arrays
+ * transferred without a copy, the texts as UTF-8 bytes; only the ids are
+ * strings to clone.
  * @module
  */
-import type { Arm, FeedbackItem, LoggerCounters, TextMode } from '../../monitor/index.js';
-
-/** Predictions of one model version, environment and arm, column by column. */
-export interface StreamBatch {
-  model: string;
-  version: number;
-  env: string;
-  arm: Arm;
-  classes: readonly string[];
-  ids: string[];
-  texts: string[];
-  /** ms since the epoch. */
-  at: number[];
-  latencyMs: number[];
-  labels: string[];
-  /** `classes.length` probabilities per prediction, in class order. */
-  probs: number[];
-}
+import type {
+  FeedbackItem,
+  LoggerCounters,
+  PredictionBlock,
+  TextMode,
+} from '../../monitor/index.js';
 
 /** What the logging thread is started with (workerData). */
 export interface LogWorkerInit {
@@ -42,7 +31,7 @@ export interface LogWorkerInit {
 }
 
 export type ToLogWorker =
-  | { t: 'events'; streams: StreamBatch[]; n: number }
+  | { t: 'events'; streams: PredictionBlock[]; n: number }
   | { t: 'attach'; model: string; version: number }
   | { t: 'detach'; model: string; version: number }
   | { t: 'flush'; seq: number }

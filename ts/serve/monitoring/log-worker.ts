@@ -89,29 +89,8 @@ async function start(): Promise<void> {
 
 function logEvents(m: Extract<ToLogWorker, { t: 'events' }>): void {
   const l = logger;
-  if (l === null) {
-    lost += m.n;
-  } else {
-    for (const s of m.streams) {
-      const k = s.classes.length;
-      const probs = Float64Array.from(s.probs);
-      for (let i = 0; i < s.ids.length; i++) {
-        l.log({
-          id: s.ids[i] as string,
-          at: s.at[i] as number,
-          model: s.model,
-          version: s.version,
-          env: s.env,
-          arm: s.arm,
-          label: s.labels[i] as string,
-          classes: s.classes,
-          probabilities: probs.subarray(i * k, (i + 1) * k),
-          latencyMs: s.latencyMs[i] as number,
-          text: s.texts[i] as string,
-        });
-      }
-    }
-  }
+  if (l === null) lost += m.n;
+  else for (const s of m.streams) l.logBlock(s);
   post({ t: 'ack', n: m.n, counters: counters() });
 }
 

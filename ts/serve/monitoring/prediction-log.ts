@@ -19,14 +19,19 @@
  * @module
  */
 import type { FastifyBaseLogger } from 'fastify';
-import type { Arm, FeedbackItem, FeedbackResult, LoggerCounters } from '../../monitor/index.js';
+import type {
+  Arm,
+  FeedbackItem,
+  FeedbackResult,
+  LoggerCounters,
+  PredictionBlock,
+} from '../../monitor/index.js';
 import type { LoadedModel, TextPrediction } from '../loaded-model.js';
 import type { Routed } from '../model-catalog.js';
 import type { PredictResponse } from '../predict.js';
 import type { PredictRequest } from '../validate-request.js';
 import { LogWorkerClient } from './log-client.js';
 import type { ResolvedLogOptions } from './log-options.js';
-import type { StreamBatch } from './log-protocol.js';
 
 const EMPTY: LoggerCounters = {
   logged: 0,
@@ -58,7 +63,9 @@ export class PredictionLog {
   private readonly capacity: number;
   private readonly sampleRate: number;
   private readonly postAt: number;
-  private streams = new Map<LoadedModel, StreamBatch[]>();
+  private streams = new Map<LoadedModel, StreamBuffer[]>();
+  /** Bytes of text each stream buffered last time (the next buffer's starting size). */
+  private readonly textBytesHint = new Map<string, number>();
   private buffered = 0;
   private inFlight = 0;
   private worker: LoggerCounters = EMPTY;
@@ -196,7 +203,7 @@ export class PredictionLog {
       list = [];
       this.streams.set(m, list);
     }
-    let s: StreamBatch | undefined;
+    let s: StreamBuffer | undefined;
     for (const x of list) {
       if (x.arm === arm && x.env === env) {
         s = x;
@@ -204,28 +211,10 @@ export class PredictionLog {
       }
     }
     if (s === undefined) {
-      s = {
-        model: m.model,
-        version: m.version,
-        env,
-        arm,
-        classes: m.classes,
-        ids: [],
-        texts: [],
-        at: [],
-        latencyMs: [],
-        labels: [],
-        probs: [],
-      };
+      s = new StreamBuffer(m, env, arm, this.textBytesHint.get(streamKey(m, env, arm)) ?? 0);
       list.push(s);
     }
-    s.ids.push(id);
-    s.texts.push(text);
-    s.at.push(at);
-    s.latencyMs.push(ms);
-    s.labels.push(p.label);
-    const probs = p.probabilities;
-    for (const c of m.classes) s.probs.push(probs[c] ?? 0);
+    s.push(id, text, p, ms, at);
     this.buffered++;
     this.c.logged++;
     if (this.buffered >= this.postAt && !this.scheduled) {
@@ -238,12 +227,18 @@ export class PredictionLog {
   private readonly post = (): void => {
     this.scheduled = false;
     if (this.buffered === 0) return;
-    const streams: StreamBatch[] = [];
-    for (const list of this.streams.values()) for (const s of list) streams.push(s);
+    const streams: PredictionBlock[] = [];
+    const transfer: ArrayBuffer[] = [];
+    for (const list of this.streams.values()) {
+      for (const s of list) {
+        this.textBytesHint.set(streamKey(s.m, s.env, s.arm), s.textBytesUsed);
+        streams.push(s.block(transfer));
+      }
+    }
     const n = this.buffered;
     this.streams = new Map();
     this.buffered = 0;
-    if (this.client.post({ t: 'events', streams, n })) this.inFlight += n;
+    if (this.client.post({ t: 'events', streams, n }, transfer)) this.inFlight += n;
     else this.c.failed += n;
   };
 
@@ -309,5 +304,129 @@ export class PredictionLog {
       await this.client.terminate();
     })();
     return this.closing;
+  }
+}
+
+const streamKey = (m: LoadedModel, env: string, arm: Arm) =>
+  `${m.model}\u0000${m.version}\u0000${env}\u0000${arm}`;
+
+const encoder = new TextEncoder();
+const INITIAL_ROWS = 64;
+const INITIAL_TEXT_BYTES = 64 * 1024;
+
+/**
+ * One stream's (model version, environment, arm) predictions since the last
+ * hand-over, in growable typed columns: a prediction is a few stores and
+ * its text's UTF-8 bytes copied in, no object; the columns then cross to
+ * the logging thread without a copy (transferred), and the request's
+ * strings are not kept alive meanwhile.
+ */
+class StreamBuffer {
+  private n = 0;
+  private readonly ids: string[] = [];
+  private at = new Float64Array(INITIAL_ROWS);
+  private latencyMs = new Float64Array(INITIAL_ROWS);
+  private labels = new Uint16Array(INITIAL_ROWS);
+  private probabilities: Float64Array;
+  private textLengths = new Uint32Array(INITIAL_ROWS);
+  private textEnds = new Uint32Array(INITIAL_ROWS);
+  private textBytes: Uint8Array;
+  private bytes = 0;
+  /** Labels that are not one of the classes (none, normally): indexed after them. */
+  private extraLabels: string[] | null = null;
+
+  constructor(
+    readonly m: LoadedModel,
+    readonly env: string,
+    readonly arm: Arm,
+    textBytesHint: number,
+  ) {
+    this.probabilities = new Float64Array(INITIAL_ROWS * m.classes.length);
+    this.textBytes = new Uint8Array(Math.max(INITIAL_TEXT_BYTES, textBytesHint));
+  }
+
+  get textBytesUsed(): number {
+    return this.bytes;
+  }
+
+  push(id: string, text: string, p: TextPrediction, ms: number, at: number): void {
+    const i = this.n;
+    if (i === this.at.length) this.grow();
+    const classes = this.m.classes;
+    const k = classes.length;
+    let label = classes.indexOf(p.label);
+    if (label < 0) label = this.extraLabel(p.label);
+    // Room for the worst case (3 bytes per UTF-16 unit) before writing.
+    const need = this.bytes + 3 * text.length;
+    if (need > this.textBytes.length) {
+      const bigger = new Uint8Array(Math.max(2 * this.textBytes.length, need));
+      bigger.set(this.textBytes.subarray(0, this.bytes));
+      this.textBytes = bigger;
+    }
+    this.bytes += encoder.encodeInto(text, this.textBytes.subarray(this.bytes)).written;
+    const probs = p.probabilities;
+    for (let c = 0; c < k; c++) this.probabilities[i * k + c] = probs[classes[c] as string] ?? 0;
+    this.ids.push(id);
+    this.at[i] = at;
+    this.latencyMs[i] = ms;
+    this.labels[i] = label;
+    this.textLengths[i] = text.length;
+    this.textEnds[i] = this.bytes;
+    this.n = i + 1;
+  }
+
+  private extraLabel(label: string): number {
+    this.extraLabels ??= [];
+    let j = this.extraLabels.indexOf(label);
+    if (j < 0) j = this.extraLabels.push(label) - 1;
+    return this.m.classes.length + j;
+  }
+
+  private grow(): void {
+    const cap = 2 * this.at.length;
+    const more = <T extends Float64Array | Uint16Array | Uint32Array>(a: T, size: number): T => {
+      const b = new (a.constructor as new (n: number) => T)(size);
+      b.set(a);
+      return b;
+    };
+    this.at = more(this.at, cap);
+    this.latencyMs = more(this.latencyMs, cap);
+    this.labels = more(this.labels, cap);
+    this.probabilities = more(this.probabilities, cap * this.m.classes.length);
+    this.textLengths = more(this.textLengths, cap);
+    this.textEnds = more(this.textEnds, cap);
+  }
+
+  /** The columns as a block for the logging thread; their buffers go in `transfer`. */
+  block(transfer: ArrayBuffer[]): PredictionBlock {
+    const b: PredictionBlock = {
+      model: this.m.model,
+      version: this.m.version,
+      env: this.env,
+      arm: this.arm,
+      classes: this.m.classes,
+      length: this.n,
+      ids: this.ids,
+      at: this.at,
+      labels: this.labels,
+      probabilities: this.probabilities,
+      latencyMs: this.latencyMs,
+      textLengths: this.textLengths,
+      textBytes: this.textBytes,
+      textEnds: this.textEnds,
+    };
+    if (this.extraLabels !== null) b.labelNames = [...this.m.classes, ...this.extraLabels];
+    for (const a of [
+      this.at,
+      this.latencyMs,
+      this.labels,
+      this.probabilities,
+      this.textLengths,
+      this.textEnds,
+      this.textBytes,
+    ]) {
+      transfer.push(a.buffer as ArrayBuffer);
+    }
+    return b;
   }
 }
