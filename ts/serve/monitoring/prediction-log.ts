@@ -64,8 +64,8 @@ export class PredictionLog {
   private readonly sampleRate: number;
   private readonly postAt: number;
   private streams = new Map<LoadedModel, StreamBuffer[]>();
-  /** Bytes of text each stream buffered last time (the next buffer's starting size). */
-  private readonly textBytesHint = new Map<string, number>();
+  /** What each stream buffered last time (rows, text bytes): the next buffers' starting sizes. */
+  private readonly hints = new Map<string, { rows: number; bytes: number }>();
   private buffered = 0;
   private inFlight = 0;
   private worker: LoggerCounters = EMPTY;
@@ -211,7 +211,7 @@ export class PredictionLog {
       }
     }
     if (s === undefined) {
-      s = new StreamBuffer(m, env, arm, this.textBytesHint.get(streamKey(m, env, arm)) ?? 0);
+      s = new StreamBuffer(m, env, arm, this.hints.get(streamKey(m, env, arm)));
       list.push(s);
     }
     s.push(id, text, p, ms, at);
@@ -231,7 +231,7 @@ export class PredictionLog {
     const transfer: ArrayBuffer[] = [];
     for (const list of this.streams.values()) {
       for (const s of list) {
-        this.textBytesHint.set(streamKey(s.m, s.env, s.arm), s.textBytesUsed);
+        this.hints.set(streamKey(s.m, s.env, s.arm), s.used);
         streams.push(s.block(transfer));
       }
     }
@@ -316,20 +316,21 @@ const INITIAL_TEXT_BYTES = 64 * 1024;
 
 /**
  * One stream's (model version, environment, arm) predictions since the last
- * hand-over, in growable typed columns: a prediction is a few stores and
- * its text's UTF-8 bytes copied in, no object; the columns then cross to
- * the logging thread without a copy (transferred), and the request's
- * strings are not kept alive meanwhile.
+ * hand-over, in typed columns: a prediction is a few stores and its text's
+ * UTF-8 bytes written in, no object; the columns then cross to the logging
+ * thread without a copy (transferred), and the request's strings are not
+ * kept alive meanwhile. The columns start at the size the stream needed
+ * last time, so they rarely grow.
  */
 class StreamBuffer {
   private n = 0;
   private readonly ids: string[] = [];
-  private at = new Float64Array(INITIAL_ROWS);
-  private latencyMs = new Float64Array(INITIAL_ROWS);
-  private labels = new Uint16Array(INITIAL_ROWS);
+  private at: Float64Array;
+  private latencyMs: Float64Array;
+  private labels: Uint16Array;
   private probabilities: Float64Array;
-  private textLengths = new Uint32Array(INITIAL_ROWS);
-  private textEnds = new Uint32Array(INITIAL_ROWS);
+  private textLengths: Uint32Array;
+  private textEnds: Uint32Array;
   private textBytes: Uint8Array;
   private bytes = 0;
   /** Labels that are not one of the classes (none, normally): indexed after them. */
@@ -339,14 +340,23 @@ class StreamBuffer {
     readonly m: LoadedModel,
     readonly env: string,
     readonly arm: Arm,
-    textBytesHint: number,
+    hint: { rows: number; bytes: number } | undefined,
   ) {
-    this.probabilities = new Float64Array(INITIAL_ROWS * m.classes.length);
-    this.textBytes = new Uint8Array(Math.max(INITIAL_TEXT_BYTES, textBytesHint));
+    let rows = INITIAL_ROWS;
+    while (rows < (hint?.rows ?? 0)) rows *= 2;
+    this.at = new Float64Array(rows);
+    this.latencyMs = new Float64Array(rows);
+    this.labels = new Uint16Array(rows);
+    this.probabilities = new Float64Array(rows * m.classes.length);
+    this.textLengths = new Uint32Array(rows);
+    this.textEnds = new Uint32Array(rows);
+    this.textBytes = new Uint8Array(
+      Math.max(INITIAL_TEXT_BYTES, Math.ceil((hint?.bytes ?? 0) * 1.25)),
+    );
   }
 
-  get textBytesUsed(): number {
-    return this.bytes;
+  get used(): { rows: number; bytes: number } {
+    return { rows: this.n, bytes: this.bytes };
   }
 
   push(id: string, text: string, p: TextPrediction, ms: number, at: number): void {
