@@ -71,21 +71,11 @@ impl Sequences {
 pub fn tokenize(tok: &Tokenizer, table: &mut TokenTable, texts: &[&str]) -> Sequences {
     let parts = parallel::ranges(texts.len(), parallel::workers() * 2);
     let locals = parallel::map(&parts, |r| {
-        let mut local: FxHashMap<CompactString, u32> = FxHashMap::default();
+        let mut local = LocalInterner::default();
         let mut seq = Sequences::new();
         for text in &texts[r.clone()] {
             let pre = tok.preprocess(text);
-            tok.for_each_token(&pre, |t| {
-                let id = match local.get(t) {
-                    Some(&id) => id,
-                    None => {
-                        let id = local.len() as u32;
-                        local.insert(CompactString::new(t), id);
-                        id
-                    }
-                };
-                seq.ids.push(id);
-            });
+            tok.for_each_token(&pre, |t| seq.ids.push(local.intern(t)));
             seq.offsets.push(seq.ids.len());
         }
         (local, seq)
@@ -94,13 +84,7 @@ pub fn tokenize(tok: &Tokenizer, table: &mut TokenTable, texts: &[&str]) -> Sequ
     // sight, so the global numbering is deterministic too).
     let maps: Vec<Vec<u32>> = locals
         .iter()
-        .map(|(local, _)| {
-            let mut by_id: Vec<&str> = vec![""; local.len()];
-            for (s, &id) in local {
-                by_id[id as usize] = s;
-            }
-            by_id.into_iter().map(|s| table.intern(s)).collect()
-        })
+        .map(|(local, _)| local.names.iter().map(|s| table.intern(s)).collect())
         .collect();
     let mut out = Sequences::new();
     for ((_, seq), map) in locals.iter().zip(&maps) {
@@ -109,6 +93,52 @@ pub fn tokenize(tok: &Tokenizer, table: &mut TokenTable, texts: &[&str]) -> Sequ
         out.offsets.extend(seq.offsets[1..].iter().map(|o| o + base));
     }
     out
+}
+
+/// One thread's interner while tokenizing. Tokens of up to 7 bytes (most
+/// of them) are keyed by their bytes packed in a `u64`: hashing is one
+/// multiply and equality one compare, with no string to hash or `memcmp`.
+#[derive(Default)]
+struct LocalInterner {
+    short: FxHashMap<u64, u32>,
+    long: FxHashMap<CompactString, u32>,
+    /// Token strings by local id.
+    names: Vec<CompactString>,
+}
+
+impl LocalInterner {
+    #[inline]
+    fn intern(&mut self, t: &str) -> u32 {
+        let next = self.names.len() as u32;
+        let id = match short_key(t.as_bytes()) {
+            Some(key) => *self.short.entry(key).or_insert(next),
+            None => match self.long.get(t) {
+                Some(&id) => id,
+                None => {
+                    self.long.insert(CompactString::new(t), next);
+                    next
+                }
+            },
+        };
+        if id == next {
+            self.names.push(CompactString::new(t));
+        }
+        id
+    }
+}
+
+/// The bytes of a token of at most 7 bytes and its length, packed (distinct
+/// tokens give distinct keys); None for longer tokens.
+#[inline]
+fn short_key(t: &[u8]) -> Option<u64> {
+    if t.len() > 7 {
+        return None;
+    }
+    let mut k = (t.len() as u64) << 56;
+    for (i, &b) in t.iter().enumerate() {
+        k |= (b as u64) << (8 * i);
+    }
+    Some(k)
 }
 
 /// Counts of one candidate feature, kept together so one cache line serves
