@@ -200,26 +200,45 @@ export function computeRatios(res) {
     });
   }
   {
-    const w = span(se.wasm.batch.seconds, 'min/max');
-    const s = span(se.batch.seconds, 'min/max');
+    // Per document = CPU time per document: the WASM module runs on one
+    // thread (browsers give it no threads), N-API's predictBatch on every
+    // core, so the wall-clock ratio below mostly measures the core count.
+    const w = span(se.wasm.batch.cpu_seconds, 'min/max');
+    const s = span(se.batch.cpu_seconds, 'min/max');
     const r = costRatio(w, s);
     add({
       key: 'wasm_batch_vs_native',
-      figure: `WASM-in-Node vs N-API, batch of ${n(se.batch.n_docs)} (predictBatch)`,
-      sentio: `WASM ${fmtRate(se.wasm.batch.docs_per_second_median)} (${fmtTime(w.median)} per batch)`,
-      peer: `N-API ${fmtRate(se.batch.docs_per_second_median)} (${fmtTime(s.median)} per batch)`,
+      figure: `WASM-in-Node vs N-API, batch of ${n(se.batch.n_docs)} (predictBatch), CPU time per document`,
+      sentio: `WASM ${fmtTime(w.median / se.batch.n_docs)} CPU per document (one thread)`,
+      peer: `N-API ${fmtTime(s.median / se.batch.n_docs)} CPU per document (all cores)`,
       ...r,
-      ratioText: `WASM takes ${fmtX(r.ratio)} the time`,
+      ratioText: `WASM takes ${fmtX(r.ratio)} the CPU time`,
       target: TARGETS.wasm_batch_vs_native,
       met: r.ratio <= TARGETS.wasm_batch_vs_native.max,
       chart: {
-        label: 'WASM vs N-API, batch predict',
-        sublabel: 'N-API time / WASM time',
+        label: 'WASM vs N-API, batch (CPU per doc)',
+        sublabel: 'N-API CPU time / WASM CPU time',
         factor: 1 / r.ratio,
         lo: 1 / r.hi,
         hi: 1 / r.lo,
         target: 1 / TARGETS.wasm_batch_vs_native.max,
       },
+    });
+  }
+  {
+    const w = span(se.wasm.batch.seconds, 'min/max');
+    const s = span(se.batch.seconds, 'min/max');
+    const r = costRatio(w, s);
+    add({
+      key: 'wasm_batch_vs_native_wall',
+      figure: `WASM-in-Node (one thread) vs N-API (all cores), batch of ${n(se.batch.n_docs)}, wall clock (context)`,
+      sentio: `WASM ${fmtRate(se.wasm.batch.docs_per_second_median)} (${fmtTime(w.median)} per batch)`,
+      peer: `N-API ${fmtRate(se.batch.docs_per_second_median)} (${fmtTime(s.median)} per batch)`,
+      ...r,
+      ratioText: `WASM takes ${fmtX(r.ratio)} the time`,
+      target: null,
+      met: null,
+      chart: null,
     });
   }
   // 5. Peak memory while training, fresh processes.
@@ -606,7 +625,7 @@ export function markdown(res, rows, { svgRel }) {
     `- **Batch**: \`predictBatch\` / \`predictBatchAsync\` over all ${n(se.batch.n_docs)} test reviews, ${se.batch.seconds.n} repeats each (the native engine may use all ${m.logical_cpus} cores; scikit-learn \`predict_proba\` is single-threaded).`,
   );
   L.push(
-    `- **WASM**: the same model file loaded into the WASM backend (\`loadEngine({backend:'wasm'})\`), same single-call and batch protocol (${se.wasm.batch.seconds.n} batch repeats).`,
+    `- **WASM**: the same model file loaded into the WASM backend (\`loadEngine({backend:'wasm'})\`), same single-call and batch protocol (${se.wasm.batch.seconds.n} batch repeats). The batch target compares CPU time per document (process user + system time over the batch ÷ documents): the WASM module has one thread, as in a browser, while N-API's predictBatch uses every core, so the wall-clock ratio (shown as context) is mostly the core count.`,
   );
   L.push(
     `- **Peak memory**: a fresh \`node\` child loads the engine, reads the train CSV, trains once; \`process.resourceUsage().maxRSS\` after each step. scikit-learn: the fresh child of sklearn_bench.py (imports, reads the CSV, fits), \`ru_maxrss\`.`,
