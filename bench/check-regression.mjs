@@ -40,10 +40,18 @@ const current = Object.fromEntries(ratios.map((r) => [r.key, r.ratio]));
 const lowerIsBetter = ratios
   .filter((r) => r.target?.max !== undefined || /rss|size|^wasm_/.test(r.key))
   .map((r) => r.key);
+// Ratios measured on samples too small to be stable on a shared 2-core
+// machine (natural trains on 300 reviews in the quick profile: tens of ms):
+// printed, not gated. A baseline file may list its own.
+const DEFAULT_UNGATED = ['train_vs_natural'];
 if (opts.update) {
   const tolerance = Number(opts.tolerance ?? 0.3);
+  const previous = fs.existsSync(opts.baseline)
+    ? JSON.parse(fs.readFileSync(opts.baseline, 'utf8'))
+    : {};
   const out = {
     tolerance,
+    ungated: previous.ungated ?? DEFAULT_UNGATED,
     recorded_from: run.command,
     recorded_at: run.finished_at ?? new Date().toISOString(),
     machine: run.machine?.cpu ?? run.machine,
@@ -60,9 +68,17 @@ const base = JSON.parse(fs.readFileSync(opts.baseline, 'utf8'));
 const tolerance = Number(opts.tolerance ?? base.tolerance ?? 0.3);
 let failed = 0;
 const lower = new Set(base.lower_is_better ?? []);
+const ungated = new Set(base.ungated ?? DEFAULT_UNGATED);
 console.log(`check-regression: tolerance ${(tolerance * 100).toFixed(0)}% of each baseline ratio`);
 for (const [key, was] of Object.entries(base.ratios)) {
   const now = current[key];
+  if (ungated.has(key)) {
+    const shown = now === undefined ? 'missing' : now.toFixed(2);
+    console.log(
+      `  info ${key.padEnd(36)} ${shown.padStart(8)}  baseline ${was.toFixed(2).padStart(8)}  (not gated)`,
+    );
+    continue;
+  }
   if (now === undefined) {
     failed++;
     console.log(`  FAIL ${key}: missing from this run (baseline ${was.toFixed(2)})`);
