@@ -232,8 +232,8 @@ async function ensureWasmBindgen(version) {
 //    fails in initSync ("WebAssembly.Table.set(): ... must be null ... or a Wasm
 //    function object"). Rust >= 1.82 turns reference-types on by default.
 //  - npm's binaryen 132 works, but is a 104 MB package, takes ~20 s, and on the
-//    real binding saves 6% raw while the gzip size GROWS by 5% (rustc already
-//    optimises for size: opt-level "s" with fat LTO).
+//    real binding saves 6% raw while the gzip size GROWS by 5% (measured with opt-level "s";
+//    rustc's fat LTO already does most of what it does).
 // `--wasm-opt` (or SENTIO_WASM_OPT=1) runs the `wasm-opt` found on PATH anyway, and
 // keeps its output only if the module still instantiates in Node.
 async function wasmOpt(dir, file) {
