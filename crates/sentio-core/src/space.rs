@@ -108,9 +108,14 @@ impl FeatureSpace {
                 ids.clear();
                 let bytes = pre.as_bytes();
                 ids.extend(spans.iter().map(|&(s, e)| v.token_id_in(bytes, s as usize, e as usize)));
-                // Pass 3: start every n-gram's table load; pass 4: look up.
+                // Pass 3: start every bigram's slot load (the large table;
+                // unigram rows are a small array); pass 4: look up.
                 let mut sink = 0u32;
-                for_each_ngram(ids, tok.min_n, tok.max_n, |w| sink ^= v.touch_ngram(w));
+                if tok.min_n <= 2 && tok.max_n >= 2 {
+                    for w in ids.windows(2) {
+                        sink ^= v.touch_ngram(w);
+                    }
+                }
                 std::hint::black_box(sink);
                 table.reserve(ids.len() * (tok.max_n - tok.min_n + 1));
                 if (tok.min_n, tok.max_n) == (1, 2) {
