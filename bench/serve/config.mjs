@@ -36,6 +36,9 @@ export const PROFILES = Object.freeze({
     swapMoves: 20,
     swapEveryMs: 2000,
     sklearn: true,
+    postgres: true,
+    writerRows: 200_000,
+    writerRepeats: 3,
   },
   quick: {
     name: 'quick',
@@ -51,6 +54,9 @@ export const PROFILES = Object.freeze({
     swapMoves: 5,
     swapEveryMs: 500,
     sklearn: false,
+    postgres: true,
+    writerRows: 50_000,
+    writerRepeats: 2,
   },
 });
 
@@ -65,5 +71,9 @@ export const TARGETS = Object.freeze({
   logging_cost: {
     min: 0.9,
     text: 'prediction logging + drift accounting cost < 10% of throughput (worst of REST, WS, WS batch)',
+  },
+  postgres_logging: {
+    maxAbs: 0,
+    text: 'prediction logging to PostgreSQL sustains the server’s throughput (no prediction dropped or lost, every workload)',
   },
 });

@@ -6,10 +6,11 @@ import { runNodeChild } from '../lib/child.mjs';
 import { loadSample, machineInfo } from '../lib/machine.mjs';
 import { median } from '../lib/stats.mjs';
 import { MODEL, PROFILES, REPO_ROOT } from './config.mjs';
+import { postgresMissing, startBenchPostgres } from './postgres.mjs';
 import { writeOutputs } from './report.mjs';
 import { restLoad } from './rest-load.mjs';
 import { startFastApi, startPeer, startSentio } from './servers.mjs';
-import { makeStore, removeStore, reviewText } from './setup.mjs';
+import { makeStore, postgresStore, removeStore, reviewText } from './setup.mjs';
 import { swapUnderLoad } from './swap.mjs';
 
 const { values: args } = parseArgs({
@@ -26,6 +27,7 @@ const outDir = args.out
     ? path.join(REPO_ROOT, 'bench', '.work', 'serve-quick')
     : path.join(REPO_ROOT, 'bench');
 const WS_CHILD = path.join(REPO_ROOT, 'bench', 'serve', 'ws-load-child.mjs');
+const WRITERS_CHILD = path.join(REPO_ROOT, 'bench', 'serve', 'log-writers.mjs');
 const log = (s) => process.stderr.write(`${s}\n`);
 
 if (args.rerender) {
@@ -101,6 +103,7 @@ async function logCounters(server) {
   return {
     logged: read('sentio_prediction_log_logged_total'),
     dropped: read('sentio_prediction_log_dropped_total'),
+    failed: read('sentio_prediction_log_failed_total'),
     flushed: read('sentio_prediction_log_flushed_total'),
     measured: read('sentio_prediction_log_drift_measured_total'),
     sampled_out: read('sentio_prediction_log_sampled_out_total'),
@@ -124,22 +127,65 @@ function cpuSeconds(pid) {
 }
 
 /**
- * Run `measure` on a server; attach what its prediction log did meanwhile
- * and the server process's CPU time per prediction (warm-up included).
+ * Run `measure` on a server; attach what its prediction log did meanwhile,
+ * the wall time it took, the server process's CPU time per prediction
+ * (warm-up included) and, for a server logging to PostgreSQL, the database
+ * server's CPU time per row written.
  */
 async function withLog(server, measure) {
   const before = await logCounters(server);
   const cpu0 = cpuSeconds(server.proc.pid);
+  const db0 = server.db?.cpuSeconds() ?? null;
+  const t0 = performance.now();
   const r = await measure();
+  const elapsed = (performance.now() - t0) / 1000;
   const cpu1 = cpuSeconds(server.proc.pid);
+  const db1 = server.db?.cpuSeconds() ?? null;
   const after = await logCounters(server);
   r.log = Object.fromEntries(Object.keys(after).map((k) => [k, after[k] - before[k]]));
+  r.elapsed_s = elapsed;
   r.server_cpu_s = cpu0 === null || cpu1 === null ? null : cpu1 - cpu0;
   r.server_cpu_us_per_prediction =
     r.server_cpu_s === null || r.log.predictions === 0
       ? null
       : (r.server_cpu_s * 1e6) / r.log.predictions;
+  if (db0 !== null && db1 !== null) {
+    r.db_cpu_s = db1 - db0;
+    r.db_cpu_us_per_row = r.log.flushed > 0 ? (r.db_cpu_s * 1e6) / r.log.flushed : null;
+  }
   return r;
+}
+
+/** The log writers alone (no HTTP): rows/s and CPU per row on SQLite and PostgreSQL. */
+async function logWriters(pg, sqliteDir) {
+  const out = {};
+  const targets = [['sqlite', sqliteDir, null]];
+  if (pg !== null) targets.push(['postgres', await pg.createDatabase('sentio_writers'), pg]);
+  for (const [name, location, db] of targets) {
+    const db0 = db?.cpuSeconds() ?? null;
+    const r = await runNodeChild(
+      WRITERS_CHILD,
+      [
+        JSON.stringify({
+          location,
+          rows: profile.writerRows,
+          repeats: profile.writerRepeats,
+          text,
+        }),
+      ],
+      { timeoutMs: 600_000, label: `log-writers-${name}` },
+    );
+    const rows = r.runs.reduce((a, x) => a + x.rows, 0);
+    if (db !== null) r.db_cpu_us_per_row = ((db.cpuSeconds() - db0) * 1e6) / rows;
+    out[name] = r;
+    log(
+      `  ${name.padEnd(9)} ${r.runs.map((x) => `${x.rows_per_s.toFixed(0)} rows/s (${x.cpu_us_per_row.toFixed(1)} µs CPU/row)`).join(', ')}` +
+        (r.db_cpu_us_per_row !== undefined
+          ? `; database server ${r.db_cpu_us_per_row.toFixed(1)} µs CPU/row`
+          : ''),
+    );
+  }
+  return out;
 }
 
 const text = await reviewText();
@@ -152,6 +198,11 @@ const servers = [];
 // while Sentio's models train, so it can be measured in every round beside the others.
 const pyStarting = profile.sklearn ? startFastApi() : null;
 pyStarting?.catch(() => {});
+// PostgreSQL for the logging-to-PostgreSQL variant, started meanwhile too (skipped, and said so, without it).
+const pgMissing = profile.postgres ? postgresMissing() : 'not in this profile';
+const pgStarting = pgMissing === null ? startBenchPostgres() : null;
+pgStarting?.catch(() => {});
+if (pgMissing !== null) log(`PostgreSQL variant skipped: ${pgMissing}`);
 log('training the IMDB model(s) and registering them in a temp store...');
 const store = await makeStore({ versions: profile.swapMoves + 1, log });
 res.engine_backend = store.engine;
@@ -170,14 +221,23 @@ try {
   servers.push(nolog);
   const sampled = await startSentio(store.store, ['--log-sample-rate', '0.1'], 'sentio-sampled');
   servers.push(sampled);
-  // Logging on and off alternate which goes first, so neither always meets a warmer machine.
+  // The same model served from a PostgreSQL store: it logs every prediction to PostgreSQL.
+  const pg = pgStarting === null ? null : await pgStarting;
+  let sentioPg = null;
+  if (pg !== null) {
+    await postgresStore(store.store, pg.url, store.versions[0]);
+    sentioPg = { ...(await startSentio(pg.url, [], 'sentio-pg')), db: pg };
+    servers.push(sentioPg);
+    res.postgres = { version: pg.version };
+  } else res.postgres = { skipped: pgMissing };
+  // Logging on and off (and on PostgreSQL) alternate which goes first, so none always meets
+  // a warmer machine.
   const variants = (round) => {
-    const all = [
-      ['sentio', sentio],
-      ['sentio_nolog', nolog],
-      ['sentio_sampled', sampled],
-    ];
-    return round % 2 === 1 ? all : [all[1], all[0], all[2]];
+    const on = ['sentio', sentio];
+    const off = ['sentio_nolog', nolog];
+    const tenth = ['sentio_sampled', sampled];
+    const onPg = sentioPg === null ? [] : [['sentio_pg', sentioPg]];
+    return round % 2 === 1 ? [on, off, ...onPg, tenth] : [off, ...onPg, on, tenth];
   };
   const echo = await startPeer('fastify-echo.mjs', 'fastify-echo');
   servers.push(echo);
@@ -236,6 +296,9 @@ try {
     servers.splice(servers.indexOf(py), 1);
   }
 
+  log('prediction log writers without the HTTP layer (batches of 1000, text hashed):');
+  res.runs.log_writers = await logWriters(pg, path.join(store.root, 'writers'));
+
   log(`alias moves under load: ${profile.swapMoves} moves, one every ${profile.swapEveryMs} ms`);
   const swap = await swapUnderLoad({
     server: sentio,
@@ -254,13 +317,14 @@ try {
 } finally {
   for (const s of servers) await s.stop().catch(() => {});
   await pyStarting?.then((p) => p.stop()).catch(() => {});
+  await pgStarting?.then((p) => p.stop()).catch(() => {});
   removeStore(store);
 }
 res.load.push(loadSample('end'));
 res.finished_at = new Date().toISOString();
 res.summary = Object.fromEntries(
   Object.entries(res.runs)
-    .filter(([k]) => k !== 'swap')
+    .filter(([k]) => k !== 'swap' && k !== 'log_writers')
     .map(([k, runs]) => [
       k,
       {
@@ -273,6 +337,12 @@ res.summary = Object.fromEntries(
           ? {
               server_cpu_us_per_prediction: median(runs.map((r) => r.server_cpu_us_per_prediction)),
             }
+          : {}),
+        ...(runs[0].db_cpu_us_per_row != null
+          ? { db_cpu_us_per_row: median(runs.map((r) => r.db_cpu_us_per_row)) }
+          : {}),
+        ...(runs[0].elapsed_s != null
+          ? { elapsed_s: runs.reduce((a, r) => a + r.elapsed_s, 0) }
           : {}),
         ...(runs[0].log
           ? {

@@ -82,3 +82,36 @@ export async function makeStore({ versions = 1, log = () => {} } = {}) {
 export function removeStore(s) {
   fs.rmSync(s.root, { recursive: true, force: true });
 }
+
+/**
+ * The same served version in a PostgreSQL store (`url`): the model and its
+ * profile copied from the SQLite store's registry, `production` at it, so
+ * a `sentio serve --store <url>` answers like the SQLite store's servers
+ * and logs to PostgreSQL.
+ */
+export async function postgresStore(sqliteStore, url, version) {
+  const from = await openRegistry(sqliteStore, { readonly: true });
+  const to = await openRegistry(url);
+  try {
+    const rec = await from.getVersion(MODEL, version);
+    const artifacts = {};
+    for (const [name, sha] of Object.entries(rec.artifacts)) {
+      artifacts[name] = await to.artifacts.put(await from.artifacts.get(sha), { kind: name });
+    }
+    const modelSha256 = await to.artifacts.put(await from.artifacts.get(rec.modelSha256), {
+      kind: 'model',
+    });
+    const { version: v } = await to.registerVersion({
+      model: MODEL,
+      modelSha256,
+      artifacts,
+      metrics: rec.metrics ?? {},
+      config: rec.config ?? {},
+    });
+    await to.setAlias(MODEL, 'production', v.version, { reason: 'bench' });
+    return v.version;
+  } finally {
+    await from.close();
+    await to.close();
+  }
+}
