@@ -2,9 +2,12 @@
 // measured in the same run (N-API and WASM-in-Node), with medians and
 // spread, and the two outputs (browser.json and the browser section of
 // RESULTS.md).
-import fs from 'node:fs';
-import path from 'node:path';
-import { biomeFormatted, writeResultsSection } from '../lib/results-md.mjs';
+import {
+  loadRange,
+  sectionHead,
+  writeResultsJson,
+  writeResultsSection,
+} from '../lib/results-md.mjs';
 import { percentileSorted, summarize } from '../lib/stats.mjs';
 
 const fmtMs = (ms) =>
@@ -70,93 +73,78 @@ export function computeRatios(res) {
   const env = res.environments;
   const st = Object.fromEntries(Object.keys(env).map((k) => [k, stats(env[k])]));
   const rounds = (a, b, field) => env[a].rounds.map((r, i) => [r[field], env[b].rounds[i][field]]);
-  const rows = [];
   const nb = res.data.n_batch;
-  const single = (k) =>
-    `${fmtMs(st[k].single.median)} (p10–p90 ${fmtMs(st[k].single.p10)}–${fmtMs(st[k].single.p90)})`;
-  const blocks = (k) =>
-    `${fmtMs(st[k].blocks.median)} (p10–p90 ${fmtMs(st[k].blocks.p10)}–${fmtMs(st[k].blocks.p90)})`;
-  const batch = (k) =>
-    `${rate(nb, st[k].batch.median)}, ${fmtMs(st[k].batch.median)} per batch (p10–p90 ${fmtMs(st[k].batch.p10)}–${fmtMs(st[k].batch.p90)})`;
+  const spread = (kind, k) =>
+    `${fmtMs(st[k][kind].median)} (p10–p90 ${fmtMs(st[k][kind].p10)}–${fmtMs(st[k][kind].p90)})`;
+  // Each kind of measurement: its per-round field and how an environment's figure reads.
+  const kinds = {
+    single: { field: 'single_median_ms', text: (k) => spread('single', k) },
+    blocks: { field: 'block_median_ms', text: (k) => spread('blocks', k) },
+    batch: {
+      field: 'batch_ms',
+      text: (k) =>
+        `${rate(nb, st[k].batch.median)}, ${fmtMs(st[k].batch.median)} per batch (p10–p90 ${fmtMs(st[k].batch.p10)}–${fmtMs(st[k].batch.p90)})`,
+    },
+  };
+  /** Environment `a` vs environment `b` on one kind of measurement. */
+  const compare = (key, figure, kind, a, b) =>
+    row(
+      key,
+      figure,
+      st[a][kind],
+      st[b][kind],
+      { lo: 'p10', hi: 'p90', rounds: rounds(a, b, kinds[kind].field) },
+      kinds[kind].text(a),
+      kinds[kind].text(b),
+    );
+  const figures = {
+    single: 'Single-text predict, per call',
+    blocks: `Single-text predict, per call timed in blocks of ${res.profile_settings.blockSize}`,
+    batch: `predictBatch of ${n(nb)} reviews`,
+  };
   const peers = [
     ['napi', 'N-API'],
     ['node_wasm', 'WASM-in-Node'],
   ];
-  for (const [p, name] of peers) {
-    rows.push(
-      row(
-        `wasm_browser_single_vs_${p}`,
-        `Single-text predict, per call: browser vs ${name}`,
-        st.browser.single,
-        st[p].single,
-        { lo: 'p10', hi: 'p90', rounds: rounds('browser', p, 'single_median_ms') },
-        single('browser'),
-        single(p),
-      ),
-    );
-  }
-  for (const [p, name] of peers) {
-    rows.push(
-      row(
-        `wasm_browser_blocks_vs_${p}`,
-        `Single-text predict, per call timed in blocks of ${res.profile_settings.blockSize}: browser vs ${name}`,
-        st.browser.blocks,
-        st[p].blocks,
-        { lo: 'p10', hi: 'p90', rounds: rounds('browser', p, 'block_median_ms') },
-        blocks('browser'),
-        blocks(p),
-      ),
-    );
-  }
-  for (const [p, name] of peers) {
-    rows.push(
-      row(
-        `wasm_browser_batch_vs_${p}`,
-        `predictBatch of ${n(nb)} reviews: browser vs ${name}`,
-        st.browser.batch,
-        st[p].batch,
-        { lo: 'p10', hi: 'p90', rounds: rounds('browser', p, 'batch_ms') },
-        batch('browser'),
-        batch(p),
-      ),
-    );
+  const rows = [];
+  for (const kind of ['single', 'blocks', 'batch']) {
+    for (const [p, name] of peers) {
+      rows.push(
+        compare(
+          `wasm_browser_${kind}_vs_${p}`,
+          `${figures[kind]}: browser vs ${name}`,
+          kind,
+          'browser',
+          p,
+        ),
+      );
+    }
   }
   // Context: WASM-in-Node against N-API (as the engine bench), and the engine API's wrapper.
   rows.push(
-    row(
+    compare(
       'wasm_node_single_vs_napi',
       'Context: single predict, WASM-in-Node vs N-API',
-      st.node_wasm.single,
-      st.napi.single,
-      { lo: 'p10', hi: 'p90', rounds: rounds('node_wasm', 'napi', 'single_median_ms') },
-      single('node_wasm'),
-      single('napi'),
+      'single',
+      'node_wasm',
+      'napi',
     ),
-    row(
+    compare(
       'wasm_node_batch_vs_napi',
       `Context: predictBatch of ${n(nb)}, WASM-in-Node vs N-API`,
-      st.node_wasm.batch,
-      st.napi.batch,
-      { lo: 'p10', hi: 'p90', rounds: rounds('node_wasm', 'napi', 'batch_ms') },
-      batch('node_wasm'),
-      batch('napi'),
+      'batch',
+      'node_wasm',
+      'napi',
     ),
-    row(
+    compare(
       'wasm_engine_api_single_vs_package',
       "Context: single predict, WASM through the engine API vs the package's Model directly (Node)",
-      st.node_wasm_engine.single,
-      st.node_wasm.single,
-      { lo: 'p10', hi: 'p90', rounds: rounds('node_wasm_engine', 'node_wasm', 'single_median_ms') },
-      single('node_wasm_engine'),
-      single('node_wasm'),
+      'single',
+      'node_wasm_engine',
+      'node_wasm',
     ),
   );
   return { rows, stats: st };
-}
-
-function loadRange(timeline) {
-  const xs = timeline.map((t) => t.loadavg_1m);
-  return `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
 }
 
 export function markdown(res, rows, st) {
@@ -164,20 +152,12 @@ export function markdown(res, rows, st) {
   const b = res.browser;
   const p = res.profile_settings;
   const a = res.agreement;
-  const L = [];
   const byKey = Object.fromEntries(rows.map((r) => [r.key, r]));
-  L.push('## Browser benchmark (WASM in headless Chromium)');
-  L.push('');
-  L.push(
-    `Produced by \`${res.command}\` (profile **${res.profile}**), ${res.started_at.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}, wall time ${(res.wall_seconds / 60).toFixed(1)} min. Raw figures: [results/browser.json](results/browser.json). Generated by \`bench/browser/run.mjs\`; do not edit by hand.`,
-  );
-  if (res.profile !== 'full') {
-    L.push('');
-    L.push(
-      `> **Quick profile**: ${n(p.rounds * p.singlePerRound)} predict calls, a batch of ${n(p.batchTexts)} and ${p.rounds} rounds, a smoke run — not the headline results.`,
-    );
-  }
-  L.push('');
+  const L = sectionHead(res, {
+    name: 'browser',
+    title: 'Browser benchmark (WASM in headless Chromium)',
+    quickNote: `${n(p.rounds * p.singlePerRound)} predict calls, a batch of ${n(p.batchTexts)} and ${p.rounds} rounds`,
+  });
   const s1 = byKey.wasm_browser_single_vs_napi;
   const s2 = byKey.wasm_browser_single_vs_node_wasm;
   const b1 = byKey.wasm_browser_batch_vs_napi;
@@ -263,12 +243,7 @@ export function writeOutputs(res, { resultsDir, resultsMd }) {
   res.model.classes_count = res.browser.classes.length;
   res.summary = Object.fromEntries(Object.entries(st));
   res.ratios = rows;
-  fs.mkdirSync(resultsDir, { recursive: true });
-  const jsonFile = path.join(resultsDir, 'browser.json');
-  fs.writeFileSync(
-    jsonFile,
-    biomeFormatted(`${JSON.stringify(res, null, 2)}\n`, 'bench/results/browser.json'),
-  );
+  const jsonFile = writeResultsJson(resultsDir, 'browser', res);
   writeResultsSection(resultsMd, BEGIN, END, markdown(res, rows, st));
   return { rows, jsonFile, resultsMd };
 }

@@ -18,9 +18,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { benchCli, rerenderAndExit, startRun } from '../lib/cli.mjs';
 import { readTextLabelCsv } from '../lib/csv.mjs';
-import { loadSample, machineInfo } from '../lib/machine.mjs';
+import { loadSample, packageVersion } from '../lib/machine.mjs';
 import { median, secondsSince } from '../lib/stats.mjs';
 import {
   CHROMIUM,
@@ -36,36 +36,11 @@ import * as measure from './measure.mjs';
 import { latency, writeOutputs } from './report.mjs';
 import { startStaticServer } from './server.mjs';
 
-const { values: opts } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    out: { type: 'string' },
-    rerender: { type: 'boolean', default: false },
-    help: { type: 'boolean', default: false },
-  },
+const { opts, profile, outputs } = benchCli('browser', {
+  usage: 'node bench/browser/run.mjs [--quick] [--out DIR] [--rerender]',
+  profiles: PROFILES,
 });
-if (opts.help) {
-  console.log('usage: node bench/browser/run.mjs [--quick] [--out DIR] [--rerender]');
-  process.exit(0);
-}
-const profile = opts.quick ? PROFILES.quick : PROFILES.full;
-const outBase = path.resolve(
-  opts.out ??
-    (opts.quick
-      ? path.join(REPO_ROOT, 'bench', '.work', 'browser-quick')
-      : path.join(REPO_ROOT, 'bench')),
-);
-const outputs = {
-  resultsDir: path.join(outBase, 'results'),
-  resultsMd: path.join(outBase, 'RESULTS.md'),
-};
-if (opts.rerender) {
-  const jsonFile = path.join(outputs.resultsDir, 'browser.json');
-  const res = JSON.parse(fs.readFileSync(jsonFile, 'utf8'));
-  writeOutputs(res, outputs);
-  console.log(`re-rendered the report of the run of ${res.started_at} from ${jsonFile}`);
-  process.exit(0);
-}
+if (opts.rerender) rerenderAndExit('browser', outputs, writeOutputs);
 
 function fail(message) {
   console.error(`browser bench: ${message}`);
@@ -105,18 +80,7 @@ const engineIndex = path.join(REPO_ROOT, 'dist', 'engine', 'index.js');
 if (!fs.existsSync(engineIndex)) fail(`${engineIndex} is missing: run \`npm run build\``);
 const { loadEngine } = await import(pathToFileURL(engineIndex).href);
 
-const argvText = process.argv.slice(2).join(' ');
-const npmEvent = process.env.npm_lifecycle_event;
-const command = `${npmEvent?.startsWith('bench') ? `npm run ${npmEvent}: ` : ''}node bench/browser/run.mjs${argvText ? ` ${argvText}` : ''}`;
-const wall0 = process.hrtime.bigint();
-const startedAt = new Date().toISOString();
-const timeline = [loadSample('start')];
-const phase = (name) => {
-  timeline.push(loadSample(name));
-  console.log(
-    `\n== ${name}  (t+${secondsSince(wall0).toFixed(0)} s, load ${timeline.at(-1).loadavg_1m.toFixed(2)})`,
-  );
-};
+const { timeline, phase, resultsHead } = startRun();
 const log = (s) => console.log(`  ${s}`);
 const now = () => performance.now();
 
@@ -321,16 +285,11 @@ try {
   phase('done measuring');
   timeline.push(loadSample('end'));
   res = {
-    schema: 'sentio-browser-bench/1',
-    profile: profile.name,
-    profile_settings: profile,
-    command,
-    npm_lifecycle_event: process.env.npm_lifecycle_event ?? null,
-    repo_root: REPO_ROOT,
-    started_at: startedAt,
-    finished_at: new Date().toISOString(),
-    wall_seconds: secondsSince(wall0),
-    machine: machineInfo(REPO_ROOT),
+    ...resultsHead({
+      schema: 'sentio-browser-bench/1',
+      profile,
+      script: 'bench/browser/run.mjs',
+    }),
     node: {
       timer_resolution_ms: measure.timerResolution(now),
       engine_version: native.version,
@@ -340,7 +299,7 @@ try {
     browser: {
       executable: CHROMIUM,
       args: CHROMIUM_ARGS,
-      playwright_core: packageVersion('playwright-core'),
+      playwright_core: packageVersion(REPO_ROOT, 'playwright-core'),
       ...browserInfo,
     },
     model: {
@@ -426,9 +385,4 @@ function compareBatch(a, b) {
     max_abs_diff: maxDiff,
     probabilities_differing: different,
   };
-}
-
-function packageVersion(name) {
-  const file = path.join(REPO_ROOT, 'node_modules', name, 'package.json');
-  return JSON.parse(fs.readFileSync(file, 'utf8')).version;
 }

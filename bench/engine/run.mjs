@@ -14,11 +14,10 @@
 //
 // Prerequisites: `npm run bootstrap` (native addon, WASM package, dist/, .venv
 // with scikit-learn); the npm script runs it first.
-import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { runNodeChild } from '../lib/child.mjs';
-import { loadSample, machineInfo } from '../lib/machine.mjs';
+import { benchCli, rerenderAndExit, startRun } from '../lib/cli.mjs';
+import { loadSample, machineInfo, packageVersion } from '../lib/machine.mjs';
 import { secondsSince } from '../lib/stats.mjs';
 import { measureAirline } from './airline.mjs';
 import { MODEL_CONFIG, PROFILES, REPO_ROOT } from './config.mjs';
@@ -34,25 +33,17 @@ import {
   predictedNames,
 } from './sentio.mjs';
 
-const { values: opts } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    out: { type: 'string' },
-    help: { type: 'boolean', default: false },
-    rerender: { type: 'boolean', default: false },
-  },
+const { opts, profile, outputs } = benchCli('engine', {
+  usage: 'node --expose-gc bench/engine/run.mjs [--quick] [--out DIR] [--rerender]',
+  profiles: PROFILES,
 });
-if (opts.help) {
-  console.log('usage: node --expose-gc bench/engine/run.mjs [--quick] [--out DIR] [--rerender]');
-  process.exit(0);
+if (opts.rerender) {
+  // The ratios are computed again from the raw figures.
+  rerenderAndExit('engine', outputs, (res) => {
+    delete res.ratios;
+    return writeOutputs(res, outputs);
+  });
 }
-const profile = opts.quick ? PROFILES.quick : PROFILES.full;
-const outBase = path.resolve(
-  opts.out ??
-    (opts.quick
-      ? path.join(REPO_ROOT, 'bench', '.work', 'engine-quick')
-      : path.join(REPO_ROOT, 'bench')),
-);
 
 const argvText = process.argv.slice(2).join(' ');
 // bench/run-all.mjs passes the command it was started with (npm run bench:quick ...).
@@ -62,31 +53,7 @@ const command =
     ? `npm run bench:engine${argvText ? ` -- ${argvText}` : ''}`
     : `node bench/engine/run.mjs${argvText ? ` ${argvText}` : ''}`);
 
-if (opts.rerender) {
-  // Rewrite RESULTS.md and the chart from the raw figures of the last run
-  // (after a change to the report code); nothing is measured.
-  const jsonFile = path.join(outBase, 'results', 'engine.json');
-  const res = JSON.parse(fs.readFileSync(jsonFile, 'utf8'));
-  delete res.ratios;
-  writeOutputs(res, {
-    resultsDir: path.join(outBase, 'results'),
-    resultsMd: path.join(outBase, 'RESULTS.md'),
-  });
-  console.log(
-    `re-rendered the report of the run of ${res.started_at} from ${path.relative(REPO_ROOT, jsonFile)}`,
-  );
-  process.exit(0);
-}
-
-const wall0 = process.hrtime.bigint();
-const startedAt = new Date().toISOString();
-const timeline = [loadSample('start')];
-const phase = (name) => {
-  timeline.push(loadSample(name));
-  console.log(
-    `\n== ${name}  (t+${secondsSince(wall0).toFixed(0)} s, load ${timeline.at(-1).loadavg_1m.toFixed(2)})`,
-  );
-};
+const { wall0, startedAt, timeline, phase } = startRun();
 const log = (s) => console.log(`  ${s}`);
 if (typeof globalThis.gc !== 'function')
   log('note: run node with --expose-gc to collect garbage between repeats');
@@ -269,7 +236,7 @@ try {
     finished_at: new Date().toISOString(),
     wall_seconds: secondsSince(wall0),
     machine: machineInfo(REPO_ROOT),
-    tinybench_version: packageVersion('tinybench'),
+    tinybench_version: packageVersion(REPO_ROOT, 'tinybench'),
     config: MODEL_CONFIG,
     data: {
       train_file: data.train.file,
@@ -321,10 +288,7 @@ try {
     airline_tweets: airline,
   };
   res.load_timeline.push(loadSample('end'));
-  const out = writeOutputs(res, {
-    resultsDir: path.join(outBase, 'results'),
-    resultsMd: path.join(outBase, 'RESULTS.md'),
-  });
+  const out = writeOutputs(res, outputs);
 
   console.log(`\n== summary (${profile.name} profile, ${(res.wall_seconds / 60).toFixed(1)} min)`);
   for (const r of out.rows) {
@@ -339,11 +303,6 @@ try {
   model.dispose();
 } finally {
   files.cleanup();
-}
-
-function packageVersion(name) {
-  const file = path.join(REPO_ROOT, 'node_modules', name, 'package.json');
-  return JSON.parse(fs.readFileSync(file, 'utf8')).version;
 }
 
 function stripLabels({ labels, ...rest }) {

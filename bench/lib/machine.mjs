@@ -2,6 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 
 function cpuModel() {
   try {
@@ -53,6 +54,12 @@ export function machineInfo(repoRoot) {
     git_commit: git(['rev-parse', 'HEAD'], repoRoot),
     git_dirty_paths: status === null ? null : status.split('\n').filter(Boolean).length,
   };
+}
+
+/** The version of npm package `name` installed in `repoRoot`/node_modules. */
+export function packageVersion(repoRoot, name) {
+  const file = path.join(repoRoot, 'node_modules', name, 'package.json');
+  return JSON.parse(fs.readFileSync(file, 'utf8')).version;
 }
 
 /**

@@ -4,17 +4,10 @@
 // memory; a chunk is an array of references to those strings, so a 40x
 // corpus (about 1.3 GB of text) never exists as one piece.
 
-/** mulberry32: a small, fast, seedable 32-bit PRNG; returns floats in [0, 1). */
-export function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../dist/data/prng.js';
+
+// The PRNG is the one ts/train's splits use (ts/data/prng.ts, built to dist/).
+export { mulberry32 };
 
 /**
  * Document order of the corpus: indices 0..n*times-1 (document k is review

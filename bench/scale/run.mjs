@@ -15,8 +15,8 @@
 // data in /work/shared/data/imdb (or SENTIO_BENCH_DATA).
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { loadSample, machineInfo } from '../lib/machine.mjs';
+import { benchCli, rerenderAndExit, startRun } from '../lib/cli.mjs';
+import { loadSample } from '../lib/machine.mjs';
 import { secondsSince } from '../lib/stats.mjs';
 import {
   CHUNK_SIZE,
@@ -31,40 +31,12 @@ import {
 import { writeOutputs } from './report.mjs';
 import { memAvailableBytes, runWatched } from './watch.mjs';
 
-const { values: opts } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    out: { type: 'string' },
-    rerender: { type: 'boolean', default: false },
-    'mem-limit-gib': { type: 'string' },
-    help: { type: 'boolean', default: false },
-  },
+const { opts, profile, outputs } = benchCli('scale', {
+  usage: 'node bench/scale/run.mjs [--quick] [--out DIR] [--rerender] [--mem-limit-gib N]',
+  profiles: PROFILES,
+  options: { 'mem-limit-gib': { type: 'string' } },
 });
-if (opts.help) {
-  console.log(
-    'usage: node bench/scale/run.mjs [--quick] [--out DIR] [--rerender] [--mem-limit-gib N]',
-  );
-  process.exit(0);
-}
-const profile = opts.quick ? PROFILES.quick : PROFILES.full;
-const outBase = path.resolve(
-  opts.out ??
-    (opts.quick
-      ? path.join(REPO_ROOT, 'bench', '.work', 'scale-quick')
-      : path.join(REPO_ROOT, 'bench')),
-);
-const outputs = {
-  resultsDir: path.join(outBase, 'results'),
-  resultsMd: path.join(outBase, 'RESULTS.md'),
-};
-
-if (opts.rerender) {
-  const jsonFile = path.join(outputs.resultsDir, 'scale.json');
-  const res = JSON.parse(fs.readFileSync(jsonFile, 'utf8'));
-  writeOutputs(res, outputs);
-  console.log(`re-rendered the report of the run of ${res.started_at} from ${jsonFile}`);
-  process.exit(0);
-}
+if (opts.rerender) rerenderAndExit('scale', outputs, writeOutputs);
 
 function fail(message) {
   console.error(`scale bench: ${message}`);
@@ -94,12 +66,7 @@ try {
   );
 }
 
-const argvText = process.argv.slice(2).join(' ');
-const npmEvent = process.env.npm_lifecycle_event;
-const command = `${npmEvent?.startsWith('bench') ? `npm run ${npmEvent}: ` : ''}node bench/scale/run.mjs${argvText ? ` ${argvText}` : ''}`;
-const wall0 = process.hrtime.bigint();
-const startedAt = new Date().toISOString();
-const timeline = [loadSample('start')];
+const { wall0, timeline, resultsHead } = startRun();
 const log = (s) => console.log(s);
 const gib = (b) => `${(b / 2 ** 30).toFixed(2)} GiB`;
 const mib = (b) => `${(b / 2 ** 20).toFixed(0)} MiB`;
@@ -176,16 +143,7 @@ timeline.push(loadSample('end'));
 
 const first = runs.find((r) => r.docs !== undefined);
 const res = {
-  schema: 'sentio-scale-bench/1',
-  profile: profile.name,
-  profile_settings: profile,
-  command,
-  npm_lifecycle_event: process.env.npm_lifecycle_event ?? null,
-  repo_root: REPO_ROOT,
-  started_at: startedAt,
-  finished_at: new Date().toISOString(),
-  wall_seconds: secondsSince(wall0),
-  machine: machineInfo(REPO_ROOT),
+  ...resultsHead({ schema: 'sentio-scale-bench/1', profile, script: 'bench/scale/run.mjs' }),
   engine: { version: engine.version, backend: engine.backend, source: engine.source },
   memory_limit_bytes: memLimit,
   memory_reserve_bytes: MEMORY_RESERVE_BYTES,

@@ -83,7 +83,7 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
-/** sha256 hex and size of a file, streamed. */
+/** sha256 hex and size of a file, streamed in 1 MiB chunks (model files can be large). */
 export async function hashFile(file: string): Promise<{ sha256: string; bytes: number }> {
   const hash = createHash('sha256');
   let bytes = 0;

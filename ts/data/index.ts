@@ -5,6 +5,7 @@
  * other modules import from ts/data.
  * @module
  */
+export { hashFile } from './atomic-file.js';
 export {
   CATALOG,
   type CatalogFile,
@@ -15,6 +16,7 @@ export {
 export { DATA_FORMATS, formatFromPath, isDataFormat } from './format.js';
 export { type InspectOptions, inspectDataset, NO_LABEL } from './inspect.js';
 export { describeSkips, type LoadOptions, loadDataset } from './load.js';
+export { mulberry32 } from './prng.js';
 export {
   defaultCacheDir,
   type PulledFile,

@@ -5,17 +5,10 @@
  * @module
  */
 
-/** mulberry32: a tiny, well-distributed 32-bit PRNG; deterministic per seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../data/index.js';
+
+/** The seeded PRNG the splits and shuffles use (mulberry32, from ts/data). */
+export const rng = mulberry32;
 
 /** Fisher–Yates shuffle in place with the given random source. */
 export function shuffle<T>(items: T[], random: () => number): T[] {
@@ -49,7 +42,7 @@ export function stratifiedSplit(labels: readonly string[], testFraction = 0.2, s
     if (rows) rows.push(i);
     else byClass.set(label, [i]);
   });
-  const random = rng(seed);
+  const random = mulberry32(seed);
   const train: number[] = [];
   const test: number[] = [];
   for (const label of [...byClass.keys()].sort()) {

@@ -5,6 +5,7 @@
  * either a normal answer or a 4xx with a stable code.
  * @module
  */
+import { mulberry32 } from '../../data/index.js';
 import type { ServeLimits } from '../options.js';
 
 export interface BodyCase {
@@ -19,18 +20,6 @@ export interface HttpCase extends BodyCase {
   method?: string;
   path?: string;
   contentType?: string | null;
-}
-
-/** Small, fast, seedable PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const enc = new TextEncoder();
@@ -207,7 +196,7 @@ const INSERTS = '{}[]",:\\ 0123456789aeltx\u00e9\n-+.';
 
 /** Seeded random corruptions of valid bodies. */
 export function fuzzCases(n: number, seed: number): BodyCase[] {
-  const rand = rng(seed);
+  const rand = mulberry32(seed);
   const pick = <T>(a: readonly T[]): T => a[Math.floor(rand() * a.length)] as T;
   const out: BodyCase[] = [];
   for (let i = 0; i < n; i++) {
