@@ -11,15 +11,42 @@ import type { PredictionColumns } from './types.js';
 
 test('probabilitiesJson is JSON.stringify of the class → probability object', () => {
   const cases: Array<[string[], number[]]> = [
-    [['neg', 'pos'], [0.1, 0.9]],
-    [['neg', 'pos'], [1 / 3, 2 / 3]],
-    [['a', 'b', 'c'], [0, 1e-7, 0.9999999]],
-    [['1', '0'], [0.25, 0.75]],
-    [['x', '2', 'y'], [0.2, 0.3, 0.5]],
-    [['same', 'same'], [0.4, 0.6]],
-    [['quote"d', 'back\\slash', 'ünï', '😀\n'], [0.1, 0.2, 0.3, 0.4]],
-    [['n', 'p'], [Number.NaN, Number.POSITIVE_INFINITY]],
-    [['n', 'p'], [-0, Number.NEGATIVE_INFINITY]],
+    [
+      ['neg', 'pos'],
+      [0.1, 0.9],
+    ],
+    [
+      ['neg', 'pos'],
+      [1 / 3, 2 / 3],
+    ],
+    [
+      ['a', 'b', 'c'],
+      [0, 1e-7, 0.9999999],
+    ],
+    [
+      ['1', '0'],
+      [0.25, 0.75],
+    ],
+    [
+      ['x', '2', 'y'],
+      [0.2, 0.3, 0.5],
+    ],
+    [
+      ['same', 'same'],
+      [0.4, 0.6],
+    ],
+    [
+      ['quote"d', 'back\\slash', 'ünï', '😀\n'],
+      [0.1, 0.2, 0.3, 0.4],
+    ],
+    [
+      ['n', 'p'],
+      [Number.NaN, Number.POSITIVE_INFINITY],
+    ],
+    [
+      ['n', 'p'],
+      [-0, Number.NEGATIVE_INFINITY],
+    ],
     [[], []],
   ];
   for (const [classes, p] of cases) {
