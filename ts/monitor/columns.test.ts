@@ -122,7 +122,7 @@ function cols(over: Partial<PredictionColumns>, n = 2, first = 0): PredictionCol
   };
 }
 
-test('mergeColumns: consecutive blocks of one stream become one, in order; others stay apart', () => {
+test('mergeColumns: consecutive small blocks of one stream become one, in order; others stay apart', () => {
   const a = cols({}, 2, 0);
   const b = cols({ tokens: Int32Array.from([7]), oovTokens: Int32Array.from([1]) }, 1, 2);
   const c = cols({ arm: 'shadow' }, 1, 3);
@@ -140,4 +140,16 @@ test('mergeColumns: consecutive blocks of one stream become one, in order; other
       ['p2', 1002, 7, 1, 0.8],
     ],
   );
+  const big = cols({}, 64, 10);
+  const after = mergeColumns([cols({}, 2, 0), big, cols({}, 2, 100), cols({}, 3, 102)]);
+  assert.deepEqual(
+    after.map((b) => [b.length, b.ids[0]]),
+    [
+      [2, 'p0'],
+      [64, 'p10'],
+      [5, 'p100'],
+    ],
+    'a big block is written as it is, between the merged small ones',
+  );
+  assert.equal(after[1], big);
 });

@@ -150,10 +150,13 @@ function concat(parts: readonly PredictionColumns[]): PredictionColumns {
   };
 }
 
+/** Blocks at least this long are written as they are (copying them would cost more than it saves). */
+const MERGE_BELOW = 64;
+
 /**
- * Consecutive blocks of the same stream as one (order kept): a queue of
- * single predictions (`PredictionLogger.log`) or several hand-overs of one
- * stream become one insert per stream, not one per piece.
+ * Consecutive small blocks of the same stream as one (order kept): a queue
+ * of single predictions (`PredictionLogger.log`) or of small hand-overs
+ * becomes one insert per stream, not one per piece.
  */
 export function mergeColumns(blocks: readonly PredictionColumns[]): PredictionColumns[] {
   const out: PredictionColumns[] = [];
@@ -165,7 +168,10 @@ export function mergeColumns(blocks: readonly PredictionColumns[]): PredictionCo
   };
   for (const b of blocks) {
     if (run.length > 0 && !mergeable(run[0] as PredictionColumns, b)) end();
-    run.push(b);
+    if (b.length >= MERGE_BELOW) {
+      end();
+      out.push(b);
+    } else run.push(b);
   }
   end();
   return out;
