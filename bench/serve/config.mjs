@@ -24,7 +24,7 @@ export const TEXT_BYTES = { min: 1250, max: 1350 };
 export const PROFILES = Object.freeze({
   full: {
     name: 'full',
-    rounds: 2,
+    rounds: 3,
     seconds: 10,
     warmupSeconds: 2,
     restConnections: 100,
