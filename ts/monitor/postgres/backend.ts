@@ -2,10 +2,12 @@
  * The PostgreSQL monitoring backend: the same `MonitorBackend` as SQLite's,
  * on the store's database (schema `sentio_monitor`, migrations.ts).
  *
- * Writes are batched: the logger's whole batch is one multi-row INSERT
- * (`unnest` of one array per column, so the statement and its parameter
- * count do not depend on the batch size) plus the token-bucket upserts, in
- * one transaction. Duplicates (a batch re-sent after a failure) are ignored
+ * Writes are batched: the logger's batch is one multi-row INSERT per
+ * stream (`writeColumns`: model version, environment and arm passed once,
+ * `unnest` of one array per other column, numbers as array literals; rows
+ * from `writeBatch`: one array per column), so the statement and its
+ * parameter count do not depend on the batch size, plus the token-bucket
+ * upserts, in one transaction. Duplicates (a batch re-sent after a failure) are ignored
  * by (id, at). Days are partitions (partitions.ts): the writer creates them
  * ahead, retention drops them whole.
  * @module
