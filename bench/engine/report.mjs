@@ -57,6 +57,19 @@ function costRatio(peer, sentio) {
   return { ratio: r, lo: Math.min(a, b, r), hi: Math.max(a, b, r) };
 }
 
+/** The cells of an accuracy row: both accuracies, their ratio, the difference in points. */
+function accuracyCells(sentio, peer) {
+  const d = sentio - peer;
+  return {
+    sentio: fmtPct(sentio),
+    peer: fmtPct(peer),
+    ratio: sentio / peer,
+    lo: Number.NaN,
+    hi: Number.NaN,
+    ratioText: `${d >= 0 ? '+' : ''}${(d * 100).toFixed(2)} points`,
+  };
+}
+
 // ------------------------------------------------------------------ ratios
 
 /** A context row: CPU time (user + system, all threads) of the two processes. */
@@ -386,16 +399,10 @@ export function computeRatios(res) {
         target: isBayes ? TARGETS.train_vs_bayes.min : null,
       },
     });
-    const d = sen.accuracy - peer.accuracy;
     add({
       key: `accuracy_vs_${key}`,
       figure: `Accuracy vs ${peer.peer} (first ${n(peer.n_test)} test reviews)`,
-      sentio: fmtPct(sen.accuracy),
-      peer: fmtPct(peer.accuracy),
-      ratio: sen.accuracy / peer.accuracy,
-      lo: Number.NaN,
-      hi: Number.NaN,
-      ratioText: `${d >= 0 ? '+' : ''}${(d * 100).toFixed(2)} points`,
+      ...accuracyCells(sen.accuracy, peer.accuracy),
       target: isBayes ? TARGETS.accuracy_vs_bayes : null,
       met: isBayes ? sen.accuracy > peer.accuracy : null,
       chart: null,
@@ -458,19 +465,11 @@ function airlineRows(air) {
       ratioText: `${fmtX(r.ratio)} the docs/s`,
     });
   }
-  {
-    const d = se.accuracy - sk.accuracy;
-    add({
-      key: 'airline_accuracy_vs_sklearn',
-      figure: `Accuracy (${n(air.data.n_test)} test tweets, 3 classes)`,
-      sentio: fmtPct(se.accuracy),
-      peer: fmtPct(sk.accuracy),
-      ratio: se.accuracy / sk.accuracy,
-      lo: Number.NaN,
-      hi: Number.NaN,
-      ratioText: `${d >= 0 ? '+' : ''}${(d * 100).toFixed(2)} points`,
-    });
-  }
+  add({
+    key: 'airline_accuracy_vs_sklearn',
+    figure: `Accuracy (${n(air.data.n_test)} test tweets, 3 classes)`,
+    ...accuracyCells(se.accuracy, sk.accuracy),
+  });
   return rows;
 }
 

@@ -9,11 +9,11 @@
 //   node log-writers.mjs '{"location","rows","repeats","text"}'
 import fs from 'node:fs';
 import { openMonitorStore, PredictionLogger } from '../../dist/monitor/index.js';
+import { predictionBlock } from '../../dist/monitor/test-support/blocks.js';
 
 const cfg = JSON.parse(process.argv[2]);
 const BLOCK = 512;
 const POOL = 16;
-const encoder = new TextEncoder();
 
 /** CPU seconds of this thread so far. */
 function threadCpu() {
@@ -24,31 +24,18 @@ function threadCpu() {
 
 /** A block of the bench text with slightly different probabilities per row (ids and times set per use). */
 function block(seed) {
-  const one = encoder.encode(cfg.text);
-  const textBytes = new Uint8Array(one.length * BLOCK);
-  const textEnds = new Uint32Array(BLOCK);
   const probabilities = new Float64Array(2 * BLOCK);
   for (let i = 0; i < BLOCK; i++) {
-    textBytes.set(one, i * one.length);
-    textEnds[i] = (i + 1) * one.length;
     const p = 0.5 + ((seed * BLOCK + i) % 500) / 1000;
     probabilities[2 * i] = 1 - p;
     probabilities[2 * i + 1] = p;
   }
-  return {
+  return predictionBlock(new Array(BLOCK).fill(cfg.text), {
     model: 'imdb',
-    version: 1,
-    env: 'production',
-    arm: 'stable',
-    classes: ['neg', 'pos'],
-    length: BLOCK,
     labels: new Uint16Array(BLOCK).fill(1),
     probabilities,
     latencyMs: new Float64Array(BLOCK).fill(0.25),
-    textLengths: new Uint32Array(BLOCK).fill(cfg.text.length),
-    textBytes,
-    textEnds,
-  };
+  });
 }
 
 const pool = Array.from({ length: POOL }, (_, i) => block(i));

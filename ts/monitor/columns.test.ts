@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { columnsToRows, mergeColumns, probabilitiesJson, sha256Hex } from './columns.js';
 import { RowQueue } from './queue.js';
+import { AT0, columnBlock } from './test-support/blocks.js';
 import type { PredictionColumns } from './types.js';
 
 test('probabilitiesJson is JSON.stringify of the class → probability object', () => {
@@ -99,28 +100,9 @@ test('RowQueue: bounded in rows, takes what fits, FIFO, splits a segment at a ba
   }
 });
 
-function cols(over: Partial<PredictionColumns>, n = 2, first = 0): PredictionColumns {
-  return {
-    model: 'm',
-    version: 1,
-    env: 'default',
-    arm: 'stable',
-    classes: ['neg', 'pos'],
-    length: n,
-    ids: [...Array(n).keys()].map((i) => `p${first + i}`),
-    at: Float64Array.from({ length: n }, (_, i) => 1000 + first + i),
-    labels: Array.from({ length: n }, () => 'pos'),
-    confidence: Float64Array.from({ length: n }, () => 0.8),
-    probabilities: Float64Array.from({ length: 2 * n }, (_, i) => (i % 2 ? 0.8 : 0.2)),
-    latencyMs: Float64Array.from({ length: n }, () => 1),
-    textLength: Uint32Array.from({ length: n }, () => 5),
-    text: null,
-    textSha256: Array.from({ length: n }, () => 'h'),
-    tokens: null,
-    oovTokens: null,
-    ...over,
-  };
-}
+/** Column blocks without drift counts (tokens null) unless given. */
+const cols = (over: Partial<PredictionColumns>, n = 2, first = 0) =>
+  columnBlock({ tokens: null, oovTokens: null, ...over }, n, first);
 
 test('mergeColumns: consecutive small blocks of one stream become one, in order; others stay apart', () => {
   const a = cols({}, 2, 0);
@@ -135,9 +117,9 @@ test('mergeColumns: consecutive small blocks of one stream become one, in order;
   assert.deepEqual(
     columnsToRows(ab).map((r) => [r.id, r.at, r.tokens, r.oovTokens, r.probabilities.pos]),
     [
-      ['p0', 1000, null, null, 0.8],
-      ['p1', 1001, null, null, 0.8],
-      ['p2', 1002, 7, 1, 0.8],
+      ['p0', AT0, null, null, 2 / 3],
+      ['p1', AT0 + 1, null, null, 2 / 3],
+      ['p2', AT0 + 2, 7, 1, 2 / 3],
     ],
   );
   const big = cols({}, 64, 10);

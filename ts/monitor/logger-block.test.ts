@@ -13,66 +13,17 @@ import { columnsToRows } from './columns.js';
 import { PredictionLogger } from './logger.js';
 import { openMonitorStore } from './open.js';
 import { monitorBackends } from './test-support/backends.js';
-import type {
-  MonitorBackend,
-  PredictionBlock,
-  PredictionColumns,
-  PredictionRow,
-  TokenBucket,
-} from './types.js';
+import { columnBlock, memoryBackend, predictionBlock } from './test-support/blocks.js';
+import type { PredictionBlock, PredictionColumns, PredictionRow } from './types.js';
 
 const sha = (t: string) => createHash('sha256').update(t).digest('hex');
 const TEXTS = ['a plain review', 'ünïcödé, emoji 😀 and 漢字', '', 'x'.repeat(3000)];
 
-/** A block as the server's event loop builds it: typed columns, texts as UTF-8 bytes. */
-function block(over: Partial<PredictionBlock> = {}, texts = TEXTS, first = 0): PredictionBlock {
-  const n = texts.length;
-  const enc = texts.map((t) => new TextEncoder().encode(t));
-  const bytes = new Uint8Array(enc.reduce((a, b) => a + b.length, 0) + 7);
-  const ends = new Uint32Array(n + 3);
-  let off = 0;
-  enc.forEach((b, i) => {
-    bytes.set(b, off);
-    off += b.length;
-    ends[i] = off;
-  });
-  return {
-    model: 'm',
-    version: 1,
-    env: 'production',
-    arm: 'stable',
-    classes: ['neg', 'pos'],
-    length: n,
-    ids: texts.map((_, i) => `b${first + i}`),
-    at: Float64Array.from(texts, (_, i) => 1_700_000_000_000 + first + i),
-    labels: Uint16Array.from(texts, (_, i) => i % 2),
-    probabilities: Float64Array.from({ length: 2 * n + 4 }, (_, j) =>
-      j % 2 ? 0.25 + (j >> 1) / 100 : 0.75 - (j >> 1) / 100,
-    ),
-    latencyMs: Float64Array.from(texts, (_, i) => 0.5 + i),
-    textLengths: Uint32Array.from(texts, (t) => t.length),
-    textBytes: bytes,
-    textEnds: ends,
-    ...over,
-  };
-}
-
-function memory() {
-  const rows: PredictionRow[] = [];
-  const backend = {
-    kind: 'memory',
-    location: 'memory',
-    async writeBatch(r: readonly PredictionRow[], _b: readonly TokenBucket[]) {
-      rows.push(...r);
-      return r.length;
-    },
-    async close() {},
-  } as unknown as MonitorBackend;
-  return { backend, rows };
-}
+const block = (over: Partial<PredictionBlock> = {}, first = 0) =>
+  predictionBlock(TEXTS, over, first);
 
 test('logBlock: texts from UTF-8 bytes hashed by default, lengths in UTF-16 units, labels by index', async () => {
-  const { backend, rows } = memory();
+  const { backend, rows } = memoryBackend();
   const logger = new PredictionLogger(backend, { textModes: { kept: 'text', bare: 'none' } });
   logger.logBlock(block());
   logger.logBlock(block({ model: 'kept' }));
@@ -114,10 +65,10 @@ test('logBlock: texts from UTF-8 bytes hashed by default, lengths in UTF-16 unit
 });
 
 test('logBlock: what does not fit is dropped and counted exactly; sampling and close count too', async () => {
-  const { backend, rows } = memory();
+  const { backend, rows } = memoryBackend();
   const logger = new PredictionLogger(backend, { capacity: 6, flushIntervalMs: 60_000 });
   logger.logBlock(block());
-  logger.logBlock(block({}, TEXTS, 4));
+  logger.logBlock(block({}, 4));
   assert.deepEqual(
     [logger.counters().logged, logger.counters().dropped, logger.counters().queueDepth],
     [6, 2, 6],
@@ -133,13 +84,13 @@ test('logBlock: what does not fit is dropped and counted exactly; sampling and c
   assert.equal(logger.counters().dropped, 6, 'after close, a block is dropped whole');
 
   let k = 0;
-  const s = memory();
+  const s = memoryBackend();
   const sampled = new PredictionLogger(s.backend, {
     sampleRate: 0.5,
     random: () => (k++ % 2 === 0 ? 0 : 0.9),
   });
   sampled.logBlock(block());
-  sampled.logBlock(block({}, TEXTS, 4));
+  sampled.logBlock(block({}, 4));
   await sampled.close();
   assert.deepEqual(
     s.rows.map((r) => r.id),
@@ -150,37 +101,14 @@ test('logBlock: what does not fit is dropped and counted exactly; sampling and c
 
 /** Blocks that take each of SQLite's paths: per-stream statements, text kept, tokens, fallbacks. */
 function variety(): PredictionColumns[] {
-  const rows = (over: Partial<PredictionColumns>, n: number, first: number): PredictionColumns => {
-    const k = over.classes?.length ?? 2;
-    return {
-      model: 'm',
-      version: 2,
-      env: 'production',
-      arm: 'stable',
-      classes: ['neg', 'pos'],
-      length: n,
-      ids: [...Array(n).keys()].map((i) => `v${first + i}`),
-      at: Float64Array.from({ length: n }, (_, i) => 1_700_000_000_000 + first + i),
-      labels: Array.from({ length: n }, (_, i) => (i % 2 ? 'pos' : 'neg')),
-      confidence: Float64Array.from({ length: n }, () => 0.6),
-      probabilities: Float64Array.from({ length: k * n }, (_, j) => ((j % k) + 1) / (k + 1)),
-      latencyMs: Float64Array.from({ length: n }, (_, i) => i / 3),
-      textLength: Uint32Array.from({ length: n }, (_, i) => i),
-      text: null,
-      textSha256: Array.from({ length: n }, (_, i) => sha(`t${first + i}`)),
-      tokens: Int32Array.from({ length: n }, (_, i) => (i % 3 === 0 ? -1 : 10 + i)),
-      oovTokens: Int32Array.from({ length: n }, (_, i) => (i % 3 === 0 ? -1 : i)),
-      ...over,
-    };
-  };
   const many = [...Array(20).keys()].map((i) => `c${i}`);
   return [
-    rows({}, 5, 0),
-    rows({ text: ['τ0', 'τ1', 'τ2'], textSha256: null, arm: 'shadow' }, 3, 10),
-    rows({ textSha256: null, tokens: null, oovTokens: null, env: 'staging' }, 3, 20),
-    rows({ model: "o'brien" }, 2, 30),
-    rows({ classes: many }, 2, 40),
-    rows(
+    columnBlock({}, 5, 0),
+    columnBlock({ text: ['τ0', 'τ1', 'τ2'], textSha256: null, arm: 'shadow' }, 3, 10),
+    columnBlock({ textSha256: null, tokens: null, oovTokens: null, env: 'staging' }, 3, 20),
+    columnBlock({ model: "o'brien" }, 2, 30),
+    columnBlock({ classes: many }, 2, 40),
+    columnBlock(
       { classes: ['1', '0'], probabilities: Float64Array.from([Number.NaN, 1, 0.5, 0.5]) },
       2,
       50,
@@ -203,7 +131,7 @@ for (const backend of monitorBackends()) {
       const got = await viaColumns.predictions({});
       assert.deepEqual(strip(got), strip(await viaRows.predictions({})));
       assert.equal(got.length, total);
-      const nan = got.find((r) => r.id === 'v50');
+      const nan = got.find((r) => r.id === 'p50');
       assert.deepEqual(nan?.probabilities, { 0: 1, 1: null } as unknown as Record<string, number>);
       await viaColumns.close();
       await viaRows.close();

@@ -5,23 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadEngine } from '../engine/index.js';
 import { PredictionLogger } from './logger.js';
-import type { MonitorBackend, PredictionRow, TokenBucket } from './types.js';
-
-function memoryBackend() {
-  const rows: PredictionRow[] = [];
-  const buckets: TokenBucket[] = [];
-  const backend = {
-    kind: 'memory',
-    location: 'memory',
-    async writeBatch(r: readonly PredictionRow[], b: readonly TokenBucket[]) {
-      rows.push(...r);
-      buckets.push(...b);
-      return r.length;
-    },
-    async close() {},
-  } as unknown as MonitorBackend;
-  return { backend, rows, buckets };
-}
+import { memoryBackend } from './test-support/blocks.js';
 
 test('driftMaxPerSecond caps measured texts per second; every text is logged', async () => {
   const engine = await loadEngine();

@@ -12,10 +12,11 @@
  * ahead, retention drops them whole.
  * @module
  */
+import type { PoolClient } from 'pg';
+import * as shared from '../backend-rows.js';
 import { probabilitiesJson } from '../columns.js';
-import { decodeCounts, encodeCounts } from '../sqlite/counts-blob.js';
+import { encodeCounts } from '../sqlite/counts-blob.js';
 import type {
-  Arm,
   FeedbackItem,
   FeedbackResult,
   LabelledRow,
@@ -32,49 +33,16 @@ import type {
 import type { MonitorPg, Row } from './database.js';
 import { listPartitions, PartitionKeeper } from './partitions.js';
 
-function toRow(r: Row): PredictionRow {
-  const probs = r.probabilities;
-  return {
-    id: r.id as string,
-    at: r.at as number,
-    model: r.model as string,
-    version: r.version as number,
-    env: r.env as string,
-    arm: r.arm as Arm,
-    label: r.label as string,
-    confidence: r.confidence as number,
-    probabilities: (typeof probs === 'string' ? JSON.parse(probs) : probs) as Record<
-      string,
-      number
-    >,
-    latencyMs: r.latency_ms as number,
-    textLength: r.text_length as number,
-    text: (r.text as string | null) ?? null,
-    textSha256: (r.text_sha256 as string | null) ?? null,
-    tokens: (r.tokens as number | null) ?? null,
-    oovTokens: (r.oov_tokens as number | null) ?? null,
-  };
-}
-
 /** WHERE clause of a filter on `predictions p`, numbering parameters after `params`. */
 function where(f: PredictionFilter, params: unknown[]): string {
-  const parts: string[] = [];
-  const add = (col: string, op: string, v: unknown) => {
+  const parts = shared.filterConditions(f).map(([col, op, v]) => {
     params.push(v);
-    parts.push(`p.${col} ${op} $${params.length}`);
-  };
-  if (f.model !== undefined) add('model', '=', f.model);
-  if (f.version !== undefined) add('version', '=', f.version);
-  if (f.env !== undefined) add('env', '=', f.env);
-  if (f.arm !== undefined) add('arm', '=', f.arm);
-  if (f.since !== undefined) add('at', '>=', Math.floor(f.since));
-  if (f.until !== undefined) add('at', '<', Math.ceil(f.until));
+    return `p.${col} ${op} $${params.length}`;
+  });
   return parts.length ? `WHERE ${parts.join(' AND ')}` : '';
 }
 
-const COLUMNS =
-  'id, at, model, version, env, arm, label, confidence, probabilities, latency_ms, text_length, text, text_sha256, tokens, oov_tokens';
-const INSERT = `INSERT INTO predictions (${COLUMNS})
+const INSERT = `INSERT INTO predictions (${shared.PREDICTION_COLUMNS})
   SELECT u.id, u.at, u.model, u.version, u.env, u.arm, u.label, u.confidence, u.probabilities::json,
          u.latency_ms, u.text_length, u.text, u.text_sha256, u.tokens, u.oov_tokens
     FROM unnest($1::text[], $2::bigint[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[],
@@ -87,30 +55,15 @@ const INSERT = `INSERT INTO predictions (${COLUMNS})
 function columns(rows: readonly PredictionRow[]): unknown[][] {
   const cols: unknown[][] = Array.from({ length: 15 }, () => new Array(rows.length));
   rows.forEach((r, i) => {
-    const v = [
-      r.id,
-      Math.round(r.at),
-      r.model,
-      r.version,
-      r.env,
-      r.arm,
-      r.label,
-      r.confidence,
-      JSON.stringify(r.probabilities),
-      r.latencyMs,
-      r.textLength,
-      r.text,
-      r.textSha256,
-      r.tokens,
-      r.oovTokens,
-    ];
+    const v = shared.predictionValues(r);
+    v[1] = Math.round(r.at); // bigint
     for (let c = 0; c < 15; c++) (cols[c] as unknown[])[i] = v[c];
   });
   return cols;
 }
 
 /** One stream's block: its model version, environment and arm once, the rest one array per column. */
-const INSERT_STREAM = `INSERT INTO predictions (${COLUMNS})
+const INSERT_STREAM = `INSERT INTO predictions (${shared.PREDICTION_COLUMNS})
   SELECT u.id, u.at, $1, $2, $3, $4, u.label, u.confidence, u.probabilities::json,
          u.latency_ms, u.text_length, u.text, u.text_sha256, u.tokens, u.oov_tokens
     FROM unnest($5::text[], $6::bigint[], $7::text[], $8::float8[], $9::text[], $10::float8[],
@@ -174,23 +127,11 @@ export class PgMonitorBackend implements MonitorBackend {
     rows: readonly PredictionRow[],
     buckets: readonly TokenBucket[],
   ): Promise<number> {
-    for (let attempt = 1; ; attempt++) {
-      await this.partitions.ensure(rows.map((r) => r.at));
-      try {
-        return await this.db.tx(async (tx) => {
-          const n = rows.length ? ((await tx.query(INSERT, columns(rows))).rowCount ?? 0) : 0;
-          for (const b of buckets) await this.addBucket(tx, b);
-          return n;
-        });
-      } catch (e) {
-        // A day another process dropped (retention) under our cache: re-check once.
-        if ((e as { code?: string }).code === '23514' && attempt === 1) {
-          this.partitions.forget();
-          continue;
-        }
-        throw e;
-      }
-    }
+    return this.write(
+      () => rows.map((r) => r.at),
+      async (tx) => (rows.length ? ((await tx.query(INSERT, columns(rows))).rowCount ?? 0) : 0),
+      buckets,
+    );
   }
 
   /**
@@ -205,14 +146,33 @@ export class PgMonitorBackend implements MonitorBackend {
     const times = function* () {
       for (const b of blocks) for (let i = 0; i < b.length; i++) yield b.at[i] as number;
     };
+    return this.write(
+      times,
+      async (tx) => {
+        let n = 0;
+        for (const b of blocks) {
+          if (b.length > 0) n += (await tx.query(INSERT_STREAM, streamParams(b))).rowCount ?? 0;
+        }
+        return n;
+      },
+      buckets,
+    );
+  }
+
+  /**
+   * One transaction: the rows `insert` writes (days `times` ahead made sure
+   * of), then the bucket upserts; returns the rows inserted.
+   */
+  private async write(
+    times: () => Iterable<number>,
+    insert: (tx: PoolClient) => Promise<number>,
+    buckets: readonly TokenBucket[],
+  ): Promise<number> {
     for (let attempt = 1; ; attempt++) {
       await this.partitions.ensure(times());
       try {
         return await this.db.tx(async (tx) => {
-          let n = 0;
-          for (const b of blocks) {
-            if (b.length > 0) n += (await tx.query(INSERT_STREAM, streamParams(b))).rowCount ?? 0;
-          }
+          const n = await insert(tx);
           for (const b of buckets) await this.addBucket(tx, b);
           return n;
         });
@@ -227,7 +187,7 @@ export class PgMonitorBackend implements MonitorBackend {
     }
   }
 
-  private async addBucket(tx: import('pg').PoolClient, b: TokenBucket): Promise<void> {
+  private async addBucket(tx: PoolClient, b: TokenBucket): Promise<void> {
     const old = (
       await tx.query(
         `SELECT docs, other, counts FROM token_buckets
@@ -235,16 +195,7 @@ export class PgMonitorBackend implements MonitorBackend {
         [b.model, b.version, b.start, this.writer],
       )
     ).rows[0] as Row | undefined;
-    const counts = new Map(b.counts);
-    let docs = b.docs;
-    let other = b.other;
-    if (old) {
-      docs += old.docs as number;
-      other += old.other as number;
-      for (const [slot, c] of decodeCounts(old.counts as Uint8Array)) {
-        counts.set(slot, (counts.get(slot) ?? 0) + c);
-      }
-    }
+    const { docs, other, counts } = shared.addToStoredBucket(b, old);
     await tx.query(
       `INSERT INTO token_buckets (model, version, start, writer, docs, other, counts)
        VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -272,7 +223,7 @@ export class PgMonitorBackend implements MonitorBackend {
   }
 
   async predictions(f: PredictionFilter): Promise<PredictionRow[]> {
-    return (await this.select(f, 'p.*')).map(toRow);
+    return (await this.select(f, 'p.*')).map(shared.predictionRow);
   }
 
   async labelled(f: PredictionFilter): Promise<LabelledRow[]> {
@@ -281,7 +232,7 @@ export class PgMonitorBackend implements MonitorBackend {
       'p.*, fb.label AS truth',
       'JOIN feedback fb ON fb.prediction_id = p.id AND fb.prediction_at = p.at',
     );
-    return rows.map((r) => ({ ...toRow(r), truth: r.truth as string }));
+    return rows.map((r) => ({ ...shared.predictionRow(r), truth: r.truth as string }));
   }
 
   async *scan(f: PredictionFilter, pageSize = 5000): AsyncIterable<PredictionRow[]> {
@@ -302,7 +253,7 @@ export class PgMonitorBackend implements MonitorBackend {
       );
       if (rows.length === 0) return;
       after = rows[rows.length - 1]?.seq as number;
-      yield rows.map(toRow);
+      yield rows.map(shared.predictionRow);
     }
   }
 
@@ -313,13 +264,7 @@ export class PgMonitorBackend implements MonitorBackend {
          FROM predictions p ${where(f, params)} GROUP BY p.model, p.version ORDER BY p.model, p.version`,
       params,
     );
-    return rows.map((r) => ({
-      model: r.model as string,
-      version: r.version as number,
-      predictions: r.n as number,
-      first: r.first as number,
-      last: r.last as number,
-    }));
+    return rows.map(shared.versionCount);
   }
 
   async tokenBuckets(
@@ -333,21 +278,7 @@ export class PgMonitorBackend implements MonitorBackend {
         WHERE model = $1 AND version = $2 AND start >= $3 AND start < $4 ORDER BY start`,
       [model, version, Math.floor(since), Math.ceil(until)],
     );
-    const byStart = new Map<number, TokenBucket>();
-    for (const r of rows) {
-      const start = r.start as number;
-      let b = byStart.get(start);
-      if (!b) {
-        b = { model, version, start, docs: 0, other: 0, counts: new Map() };
-        byStart.set(start, b);
-      }
-      b.docs += r.docs as number;
-      b.other += r.other as number;
-      for (const [slot, c] of decodeCounts(r.counts as Uint8Array)) {
-        b.counts.set(slot, (b.counts.get(slot) ?? 0) + c);
-      }
-    }
-    return [...byStart.values()];
+    return shared.bucketsByStart(model, version, rows);
   }
 
   async recordFeedback(items: readonly FeedbackItem[]): Promise<FeedbackResult> {
@@ -473,14 +404,7 @@ export class PgMonitorBackend implements MonitorBackend {
     )[0] as Row;
     const f = (await this.db.query('SELECT count(*) AS n FROM feedback'))[0] as Row;
     const b = (await this.db.query('SELECT count(*) AS n FROM token_buckets'))[0] as Row;
-    return {
-      predictions: p.n as number,
-      feedback: f.n as number,
-      buckets: b.n as number,
-      bytes: await this.usedBytes(),
-      oldest: (p.oldest as number | null) ?? null,
-      newest: (p.newest as number | null) ?? null,
-    };
+    return shared.storeStats(p, f, b, await this.usedBytes());
   }
 
   async close(): Promise<void> {

@@ -11,9 +11,9 @@
  */
 import Database from 'better-sqlite3';
 import { SentioError } from '../../errors/index.js';
+import * as shared from '../backend-rows.js';
 import { columnsToRows, probabilitiesJson } from '../columns.js';
 import type {
-  Arm,
   FeedbackItem,
   FeedbackResult,
   LabelledRow,
@@ -27,7 +27,7 @@ import type {
   TokenBucket,
   VersionCount,
 } from '../types.js';
-import { decodeCounts, encodeCounts } from './counts-blob.js';
+import { encodeCounts } from './counts-blob.js';
 import { checkVersion, MONITOR_SCHEMA_VERSION, migrateMonitor } from './migrations.js';
 
 export const MONITOR_BUSY_TIMEOUT_MS = 10_000;
@@ -129,40 +129,11 @@ function randomTag(): string {
     .padStart(8, '0');
 }
 
-function toRow(r: Row): PredictionRow {
-  return {
-    id: r.id as string,
-    at: r.at as number,
-    model: r.model as string,
-    version: r.version as number,
-    env: r.env as string,
-    arm: r.arm as Arm,
-    label: r.label as string,
-    confidence: r.confidence as number,
-    probabilities: JSON.parse(r.probabilities as string) as Record<string, number>,
-    latencyMs: r.latency_ms as number,
-    textLength: r.text_length as number,
-    text: (r.text as string | null) ?? null,
-    textSha256: (r.text_sha256 as string | null) ?? null,
-    tokens: (r.tokens as number | null) ?? null,
-    oovTokens: (r.oov_tokens as number | null) ?? null,
-  };
-}
-
 /** WHERE clause and parameters of a filter (columns of `predictions` aliased `p`). */
 function where(f: PredictionFilter): { sql: string; params: unknown[] } {
-  const parts: string[] = [];
-  const params: unknown[] = [];
-  const add = (sql: string, v: unknown) => {
-    parts.push(sql);
-    params.push(v);
-  };
-  if (f.model !== undefined) add('p.model = ?', f.model);
-  if (f.version !== undefined) add('p.version = ?', f.version);
-  if (f.env !== undefined) add('p.env = ?', f.env);
-  if (f.arm !== undefined) add('p.arm = ?', f.arm);
-  if (f.since !== undefined) add('p.at >= ?', Math.floor(f.since));
-  if (f.until !== undefined) add('p.at < ?', Math.ceil(f.until));
+  const conditions = shared.filterConditions(f);
+  const parts = conditions.map(([col, op]) => `p.${col} ${op} ?`);
+  const params = conditions.map(([, , v]) => v);
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
 }
 
@@ -207,11 +178,9 @@ export class SqliteMonitorBackend implements MonitorBackend {
   private readonly insert: Database.Statement;
   private readonly getBucket: Database.Statement;
   private readonly putBucket: Database.Statement;
+  /** The rows `insert` writes (returns how many), then the bucket upserts. */
   private readonly writeTx: Database.Transaction<
-    (rows: readonly PredictionRow[], b: readonly TokenBucket[]) => number
-  >;
-  private readonly columnsTx: Database.Transaction<
-    (blocks: readonly PredictionColumns[], b: readonly TokenBucket[]) => number
+    (insert: () => number, b: readonly TokenBucket[]) => number
   >;
   private readonly streamInserts = new Map<string, StreamInsert>();
 
@@ -224,8 +193,7 @@ export class SqliteMonitorBackend implements MonitorBackend {
     this.insert = ro
       ? (null as unknown as Database.Statement)
       : db.prepare(
-          `INSERT OR IGNORE INTO predictions (id, at, model, version, env, arm, label, confidence, probabilities,
-             latency_ms, text_length, text, text_sha256, tokens, oov_tokens)
+          `INSERT OR IGNORE INTO predictions (${shared.PREDICTION_COLUMNS})
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         );
     this.getBucket = db.prepare(
@@ -237,42 +205,15 @@ export class SqliteMonitorBackend implements MonitorBackend {
           `INSERT INTO token_buckets (model, version, start, writer, docs, other, counts) VALUES (?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (model, version, start, writer) DO UPDATE SET docs = excluded.docs, other = excluded.other, counts = excluded.counts`,
         );
-    this.writeTx = db.transaction(
-      (rows: readonly PredictionRow[], buckets: readonly TokenBucket[]) => {
-        let n = 0;
-        for (const r of rows) n += this.insertRow(r);
-        this.addBuckets(buckets);
-        return n;
-      },
-    );
-    this.columnsTx = db.transaction(
-      (blocks: readonly PredictionColumns[], buckets: readonly TokenBucket[]) => {
-        let n = 0;
-        for (const b of blocks) n += this.insertColumns(b);
-        this.addBuckets(buckets);
-        return n;
-      },
-    );
+    this.writeTx = db.transaction((insert: () => number, buckets: readonly TokenBucket[]) => {
+      const n = insert();
+      this.addBuckets(buckets);
+      return n;
+    });
   }
 
   private insertRow(r: PredictionRow): number {
-    return this.insert.run(
-      r.id,
-      r.at,
-      r.model,
-      r.version,
-      r.env,
-      r.arm,
-      r.label,
-      r.confidence,
-      JSON.stringify(r.probabilities),
-      r.latencyMs,
-      r.textLength,
-      r.text,
-      r.textSha256,
-      r.tokens,
-      r.oovTokens,
-    ).changes;
+    return this.insert.run(...shared.predictionValues(r)).changes;
   }
 
   private streamInsert(b: PredictionColumns): StreamInsert | null {
@@ -370,16 +311,7 @@ export class SqliteMonitorBackend implements MonitorBackend {
   private addBuckets(buckets: readonly TokenBucket[]): void {
     for (const b of buckets) {
       const old = this.getBucket.get(b.model, b.version, b.start, this.writer) as Row | undefined;
-      const counts = new Map(b.counts);
-      let docs = b.docs;
-      let other = b.other;
-      if (old) {
-        docs += old.docs as number;
-        other += old.other as number;
-        for (const [slot, c] of decodeCounts(old.counts as Uint8Array)) {
-          counts.set(slot, (counts.get(slot) ?? 0) + c);
-        }
-      }
+      const { docs, other, counts } = shared.addToStoredBucket(b, old);
       this.putBucket.run(
         b.model,
         b.version,
@@ -400,18 +332,33 @@ export class SqliteMonitorBackend implements MonitorBackend {
     }
   }
 
+  /** One immediate transaction: each item inserted (the rows it added summed), then the buckets. */
+  private write<T>(
+    items: readonly T[],
+    insert: (item: T) => number,
+    buckets: readonly TokenBucket[],
+  ): number {
+    return this.run(() =>
+      this.writeTx.immediate(() => {
+        let n = 0;
+        for (const x of items) n += insert(x);
+        return n;
+      }, buckets),
+    );
+  }
+
   async writeBatch(
     rows: readonly PredictionRow[],
     buckets: readonly TokenBucket[],
   ): Promise<number> {
-    return this.run(() => this.writeTx.immediate(rows, buckets));
+    return this.write(rows, (r) => this.insertRow(r), buckets);
   }
 
   async writeColumns(
     blocks: readonly PredictionColumns[],
     buckets: readonly TokenBucket[],
   ): Promise<number> {
-    return this.run(() => this.columnsTx.immediate(blocks, buckets));
+    return this.write(blocks, (b) => this.insertColumns(b), buckets);
   }
 
   /** `from`: the FROM clause (default the predictions alone, aliased p). */
@@ -429,7 +376,7 @@ export class SqliteMonitorBackend implements MonitorBackend {
   }
 
   async predictions(f: PredictionFilter): Promise<PredictionRow[]> {
-    return this.run(() => this.select(f, 'p.*').map(toRow));
+    return this.run(() => this.select(f, 'p.*').map(shared.predictionRow));
   }
 
   /**
@@ -450,7 +397,7 @@ export class SqliteMonitorBackend implements MonitorBackend {
           ? 'feedback fb CROSS JOIN predictions p ON p.id = fb.prediction_id'
           : 'predictions p JOIN feedback fb ON fb.prediction_id = p.id';
       return this.select(f, 'p.*, fb.label AS truth', from).map((r) => ({
-        ...toRow(r),
+        ...shared.predictionRow(r),
         truth: r.truth as string,
       }));
     });
@@ -484,7 +431,7 @@ export class SqliteMonitorBackend implements MonitorBackend {
       const rows = this.run(() => stmt.all(...w.params, after, pageSize) as Row[]);
       if (rows.length === 0) return;
       after = rows[rows.length - 1]?.seq as number;
-      yield rows.map(toRow);
+      yield rows.map(shared.predictionRow);
     }
   }
 
@@ -543,13 +490,7 @@ export class SqliteMonitorBackend implements MonitorBackend {
            FROM predictions p ${w.sql} GROUP BY p.model, p.version ORDER BY p.model, p.version`,
         )
         .all(...w.params) as Row[]
-    ).map((r) => ({
-      model: r.model as string,
-      version: r.version as number,
-      predictions: r.n as number,
-      first: r.first as number,
-      last: r.last as number,
-    }));
+    ).map(shared.versionCount);
   }
 
   async tokenBuckets(
@@ -567,21 +508,7 @@ export class SqliteMonitorBackend implements MonitorBackend {
           )
           .all(model, version, Math.floor(since), Math.ceil(until)) as Row[],
     );
-    const byStart = new Map<number, TokenBucket>();
-    for (const r of rows) {
-      const start = r.start as number;
-      let b = byStart.get(start);
-      if (!b) {
-        b = { model, version, start, docs: 0, other: 0, counts: new Map() };
-        byStart.set(start, b);
-      }
-      b.docs += r.docs as number;
-      b.other += r.other as number;
-      for (const [slot, c] of decodeCounts(r.counts as Uint8Array)) {
-        b.counts.set(slot, (b.counts.get(slot) ?? 0) + c);
-      }
-    }
-    return [...byStart.values()];
+    return shared.bucketsByStart(model, version, rows);
   }
 
   async recordFeedback(items: readonly FeedbackItem[]): Promise<FeedbackResult> {
@@ -671,14 +598,7 @@ export class SqliteMonitorBackend implements MonitorBackend {
         .get() as Row;
       const f = this.db.prepare('SELECT count(*) AS n FROM feedback').get() as Row;
       const b = this.db.prepare('SELECT count(*) AS n FROM token_buckets').get() as Row;
-      return {
-        predictions: p.n as number,
-        feedback: f.n as number,
-        buckets: b.n as number,
-        bytes: this.usedBytes(),
-        oldest: (p.oldest as number | null) ?? null,
-        newest: (p.newest as number | null) ?? null,
-      };
+      return shared.storeStats(p, f, b, this.usedBytes());
     });
   }
 

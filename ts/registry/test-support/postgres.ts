@@ -51,6 +51,8 @@ export interface TestPostgres {
   port: number;
   /** The socket directory (the cluster's temp dir). */
   socketDir: string;
+  /** The cluster's data directory (in `socketDir`; `postmaster.pid` names the server's process). */
+  dataDir: string;
   /** A fresh, empty database owned by `sentio`; returns its URL (with the password). */
   createDatabase(name?: string): Promise<string>;
   dropDatabase(name: string): Promise<void>;
@@ -63,12 +65,25 @@ export interface TestPostgres {
   stop(): void;
 }
 
-function missing(what: string): Error {
-  return new Error(
+function missing(what: string): string {
+  return (
     `PostgreSQL is not installed (${what}): run \`node scripts/bootstrap.mjs\` ` +
-      '(its optional "postgresql" step runs apt-get install postgresql), or set SENTIO_PG_BIN ' +
-      'to a directory with initdb, pg_ctl and psql',
+    '(its optional "postgresql" step runs apt-get install postgresql), or set SENTIO_PG_BIN ' +
+    'to a directory with initdb, pg_ctl and psql'
   );
+}
+
+const isRoot = (): boolean => typeof process.getuid === 'function' && process.getuid() === 0;
+
+/** Why a cluster cannot be started here (what is not installed), or null when it can. */
+export function postgresMissing(): string | null {
+  for (const tool of ['initdb', 'pg_ctl', 'psql']) {
+    if (!fs.existsSync(path.join(PG_BIN, tool))) return missing(`no ${path.join(PG_BIN, tool)}`);
+  }
+  if (isRoot() && spawnSync('id', ['-u', 'postgres'], { stdio: 'ignore' }).status !== 0) {
+    return missing('no "postgres" system user to run the server as');
+  }
+  return null;
 }
 
 function freePort(): Promise<number> {
@@ -85,7 +100,7 @@ function freePort(): Promise<number> {
 
 /** As root: run as the `postgres` system user; otherwise as ourselves. */
 function asServerUser(cmd: string, args: string[]): [string, string[]] {
-  if (typeof process.getuid === 'function' && process.getuid() === 0) {
+  if (isRoot()) {
     return ['runuser', ['-u', 'postgres', '--', cmd, ...args]];
   }
   return [cmd, args];
@@ -141,19 +156,20 @@ export interface StartPostgresOptions {
    * host), for tests whose clients live in other network namespaces.
    */
   listenAll?: boolean;
+  /**
+   * Server settings (`-c name=value`) over the test defaults (fsync,
+   * full_page_writes and synchronous_commit off, max_connections 200):
+   * e.g. `fsync: 'on'` for a cluster configured as a deployment would be.
+   */
+  settings?: Record<string, string | number>;
 }
 
 export async function startPostgres(opts: StartPostgresOptions = {}): Promise<TestPostgres> {
-  for (const tool of ['initdb', 'pg_ctl', 'psql']) {
-    if (!fs.existsSync(path.join(PG_BIN, tool))) throw missing(`no ${path.join(PG_BIN, tool)}`);
-  }
-  const root = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (root && spawnSync('id', ['-u', 'postgres'], { stdio: 'ignore' }).status !== 0) {
-    throw missing('no "postgres" system user to run the server as');
-  }
+  const why = postgresMissing();
+  if (why !== null) throw new Error(why);
   reapStale();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${DIR_PREFIX}${process.pid}-`));
-  if (root) {
+  if (isRoot()) {
     const id = (flag: string) =>
       Number(spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' }).stdout.trim());
     fs.chownSync(dir, id('-u'), id('-g'));
@@ -190,6 +206,14 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Te
     if (opts.listenAll) {
       fs.appendFileSync(path.join(data, 'pg_hba.conf'), 'host all all 0.0.0.0/0 scram-sha-256\n');
     }
+    const settings: Record<string, string | number> = {
+      listen_addresses: opts.listenAll ? "'*'" : '127.0.0.1',
+      fsync: 'off',
+      synchronous_commit: 'off',
+      full_page_writes: 'off',
+      max_connections: 200,
+      ...opts.settings,
+    };
     let port = 0;
     const startArgs = () => [
       '-D',
@@ -203,11 +227,7 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Te
       [
         `-p ${port}`,
         `-k ${dir}`,
-        `-c listen_addresses=${opts.listenAll ? "'*'" : '127.0.0.1'}`,
-        '-c fsync=off',
-        '-c synchronous_commit=off',
-        '-c full_page_writes=off',
-        '-c max_connections=200',
+        ...Object.entries(settings).map(([name, value]) => `-c ${name}=${value}`),
       ].join(' '),
       'start',
     ];
@@ -254,6 +274,7 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Te
       host,
       port,
       socketDir: dir,
+      dataDir: data,
       async createDatabase(name) {
         const db = name ?? `t${process.pid}_${++n}`;
         await psql('postgres', `CREATE DATABASE "${db}" OWNER ${PG_USER}`);
