@@ -103,11 +103,11 @@ impl FeatureSpace {
                 let base = pre.as_ptr() as usize;
                 tok.for_each_token(&pre, |t| {
                     let start = t.as_ptr() as usize - base;
-                    spans.push((start as u32, (start + t.len()) as u32));
+                    spans.push((start, start + t.len()));
                 });
                 ids.clear();
                 let bytes = pre.as_bytes();
-                ids.extend(spans.iter().map(|&(s, e)| v.token_id_in(bytes, s as usize, e as usize)));
+                ids.extend(spans.iter().map(|&(s, e)| v.token_id_in(bytes, s, e)));
                 // Pass 3: start every bigram's slot load (the large table;
                 // unigram rows are a small array); pass 4: look up.
                 let mut sink = 0u32;
@@ -192,14 +192,14 @@ impl FeatureSpace {
     }
 }
 
-/// Per-thread buffers of `for_each_count`.
+/// Per-thread buffers of `with_counts`.
 #[derive(Default)]
 struct Scratch {
     /// Token byte ranges in the preprocessed text.
-    spans: Vec<(u32, u32)>,
+    spans: Vec<(usize, usize)>,
     ids: Vec<u32>,
     table: CountTable,
-    /// The result: (feature, count) in table order.
+    /// The result: (row, count) in first-occurrence order.
     counts: Vec<(u32, u32)>,
 }
 
