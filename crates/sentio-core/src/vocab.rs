@@ -430,12 +430,6 @@ impl VocabIndex {
         self.tokens.get(token.as_bytes())
     }
 
-    /// [`VocabIndex::token_id`] of a token's UTF-8 bytes.
-    #[inline]
-    pub fn token_id_bytes(&self, token: &[u8]) -> u32 {
-        self.tokens.get(token)
-    }
-
     /// [`VocabIndex::token_id`] of the token `text[start..end]` (reads the
     /// text a word at a time; see [`TokenTable::get_in`]).
     #[inline]
