@@ -12,6 +12,7 @@ use rustc_hash::FxHashMap;
 use crate::config::TrainConfig;
 use crate::error::{err, ErrorCode, Result};
 use crate::parallel;
+use crate::token_table::short_key;
 use crate::tokenizer::Tokenizer;
 use crate::vocab::{pair_key, NONE};
 
@@ -125,20 +126,6 @@ impl LocalInterner {
         }
         id
     }
-}
-
-/// The bytes of a token of at most 7 bytes and its length, packed (distinct
-/// tokens give distinct keys); None for longer tokens.
-#[inline]
-fn short_key(t: &[u8]) -> Option<u64> {
-    if t.len() > 7 {
-        return None;
-    }
-    let mut k = (t.len() as u64) << 56;
-    for (i, &b) in t.iter().enumerate() {
-        k |= (b as u64) << (8 * i);
-    }
-    Some(k)
 }
 
 /// Counts of one candidate feature, kept together so one cache line serves

@@ -35,15 +35,22 @@ pub struct TokenTable {
 /// The key of a token: short tokens are their own key, long ones a hash.
 #[inline]
 fn key_of(token: &[u8]) -> u64 {
-    if token.len() <= 7 {
-        let mut k = 0u64;
-        for (i, &b) in token.iter().enumerate() {
-            k |= (b as u64) << (8 * i);
-        }
-        k | (token.len() as u64) << 56
-    } else {
-        long_key(token)
+    short_key(token).unwrap_or_else(|| long_key(token))
+}
+
+/// The key of a token of at most 7 bytes: its bytes and its length packed in
+/// a `u64` (distinct tokens, distinct keys); None for longer tokens. Also the
+/// trainer's interning key.
+#[inline]
+pub(crate) fn short_key(token: &[u8]) -> Option<u64> {
+    if token.len() > 7 {
+        return None;
     }
+    let mut k = (token.len() as u64) << 56;
+    for (i, &b) in token.iter().enumerate() {
+        k |= (b as u64) << (8 * i);
+    }
+    Some(k)
 }
 
 /// [`key_of`] for `text[start..end]`, reading 8 bytes at once when the text
