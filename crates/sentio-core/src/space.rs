@@ -69,7 +69,7 @@ impl FeatureSpace {
     /// no particular (but deterministic) order. The scoring fast path:
     /// counts are aggregated in a small cache-resident open-addressing table
     /// instead of sorting, and lookups are issued in passes (see
-    /// [`VocabIndex::touch_ngram`]) so their cache misses overlap.
+    /// [`VocabIndex::touch_bigram`]) so their cache misses overlap.
     pub fn with_counts<R>(&self, tok: &Tokenizer, text: &str, score: impl FnOnce(&[(u32, u32)]) -> R) -> R {
         // Reuse this thread's buffers (no allocation per call); a nested call
         // (none today) would simply get fresh ones.
@@ -113,7 +113,7 @@ impl FeatureSpace {
                 let mut sink = 0u32;
                 if tok.min_n <= 2 && tok.max_n >= 2 {
                     for w in ids.windows(2) {
-                        sink ^= v.touch_ngram(w);
+                        sink ^= v.touch_bigram(w[0], w[1]);
                     }
                 }
                 std::hint::black_box(sink);

@@ -183,7 +183,7 @@ impl PairTable {
 
     /// Load the home slot of `(a, b)` without probing: a branch-free read
     /// whose only purpose is to start the cache miss early (see
-    /// [`VocabIndex::touch_ngram`]).
+    /// [`VocabIndex::touch_bigram`]).
     #[inline]
     fn touch(&self, a: u32, b: u32) -> u32 {
         let [start, size] = self.regions.get(a as usize).copied().unwrap_or([0, 0]);
@@ -437,18 +437,14 @@ impl VocabIndex {
         self.tokens.get_in(text, start, end)
     }
 
-    /// Start loading what [`VocabIndex::feature`] will read for this n-gram
+    /// Start loading the slot [`VocabIndex::bigram_row`] will read for this bigram
     /// and return a value to fold into a `black_box` (so the load is kept).
     /// Scoring makes one pass of these over a document before the real
     /// lookups: independent loads overlap in the memory system, where the
     /// lookups' data-dependent branches would expose one miss at a time.
     #[inline]
-    pub fn touch_ngram(&self, ids: &[u32]) -> u32 {
-        match ids {
-            [a] => self.unigram.get(*a as usize).copied().unwrap_or(0),
-            [a, b] => self.bigram.touch(*a, *b),
-            _ => 0,
-        }
+    pub fn touch_bigram(&self, a: u32, b: u32) -> u32 {
+        self.bigram.touch(a, b)
     }
 
     /// Store rows instead of features: `row_of_feature[f]` is the row of
