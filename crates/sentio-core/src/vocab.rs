@@ -523,20 +523,8 @@ impl VocabIndex {
     #[inline]
     pub fn row(&self, ids: &[u32]) -> u32 {
         match ids {
-            [a] => {
-                if *a == NONE {
-                    NONE
-                } else {
-                    self.unigram[*a as usize]
-                }
-            }
-            [a, b] => {
-                if *a == NONE || *b == NONE {
-                    NONE
-                } else {
-                    self.bigram.get(*a, *b)
-                }
-            }
+            [a] => self.unigram_row(*a),
+            [a, b] => self.bigram_row(*a, *b),
             more => {
                 if more.contains(&NONE) {
                     NONE
