@@ -16,21 +16,35 @@ use crate::token_table::short_key;
 use crate::tokenizer::Tokenizer;
 use crate::vocab::{pair_key, NONE};
 
-/// Global token interner: token string ↔ id.
+/// Token interner: token string ↔ id, ids in order of first sight. Tokens
+/// of up to 7 bytes (most of them) are keyed by their bytes packed in a
+/// `u64`: hashing is one multiply and equality one compare, with no string
+/// to hash or `memcmp`.
 #[derive(Debug, Default)]
 pub struct TokenTable {
-    ids: FxHashMap<CompactString, u32>,
-    pub strings: Vec<Box<str>>,
+    short: FxHashMap<u64, u32>,
+    long: FxHashMap<CompactString, u32>,
+    /// Token strings by id.
+    pub strings: Vec<CompactString>,
 }
 
 impl TokenTable {
-    fn intern(&mut self, s: &str) -> u32 {
-        if let Some(&id) = self.ids.get(s) {
-            return id;
+    #[inline]
+    fn intern(&mut self, t: &str) -> u32 {
+        let next = self.strings.len() as u32;
+        let id = match short_key(t.as_bytes()) {
+            Some(key) => *self.short.entry(key).or_insert(next),
+            None => match self.long.get(t) {
+                Some(&id) => id,
+                None => {
+                    self.long.insert(CompactString::new(t), next);
+                    next
+                }
+            },
+        };
+        if id == next {
+            self.strings.push(CompactString::new(t));
         }
-        let id = self.strings.len() as u32;
-        self.ids.insert(CompactString::new(s), id);
-        self.strings.push(s.into());
         id
     }
 }
@@ -72,8 +86,13 @@ impl Sequences {
 pub fn tokenize(tok: &Tokenizer, table: &mut TokenTable, texts: &[&str]) -> Sequences {
     let parts = parallel::ranges(texts.len(), parallel::workers() * 2);
     let locals = parallel::map(&parts, |r| {
-        let mut local = LocalInterner::default();
+        let mut local = TokenTable::default();
         let mut seq = Sequences::new();
+        // Tokens average over five bytes with their separator: reserving
+        // a quarter of the bytes saves regrowing (and re-faulting) the list.
+        let bytes: usize = texts[r.clone()].iter().map(|t| t.len()).sum();
+        seq.ids.reserve(bytes / 4);
+        seq.offsets.reserve(r.len());
         for text in &texts[r.clone()] {
             let pre = tok.preprocess(text);
             tok.for_each_token(&pre, |t| seq.ids.push(local.intern(t)));
@@ -82,50 +101,32 @@ pub fn tokenize(tok: &Tokenizer, table: &mut TokenTable, texts: &[&str]) -> Sequ
         (local, seq)
     });
     // Merge the part-local tables in part order (ids are assigned on first
-    // sight, so the global numbering is deterministic too).
+    // sight, so the global numbering is deterministic too), then rewrite
+    // each part's ids into its own slice of the output, in parallel.
     let maps: Vec<Vec<u32>> = locals
         .iter()
-        .map(|(local, _)| local.names.iter().map(|s| table.intern(s)).collect())
+        .map(|(local, _)| local.strings.iter().map(|s| table.intern(s)).collect())
         .collect();
     let mut out = Sequences::new();
-    for ((_, seq), map) in locals.iter().zip(&maps) {
-        let base = out.ids.len();
-        out.ids.extend(seq.ids.iter().map(|&l| map[l as usize]));
+    out.offsets.reserve(texts.len());
+    for (_, seq) in &locals {
+        let base = *out.offsets.last().unwrap_or(&0);
         out.offsets.extend(seq.offsets[1..].iter().map(|o| o + base));
     }
-    out
-}
-
-/// One thread's interner while tokenizing. Tokens of up to 7 bytes (most
-/// of them) are keyed by their bytes packed in a `u64`: hashing is one
-/// multiply and equality one compare, with no string to hash or `memcmp`.
-#[derive(Default)]
-struct LocalInterner {
-    short: FxHashMap<u64, u32>,
-    long: FxHashMap<CompactString, u32>,
-    /// Token strings by local id.
-    names: Vec<CompactString>,
-}
-
-impl LocalInterner {
-    #[inline]
-    fn intern(&mut self, t: &str) -> u32 {
-        let next = self.names.len() as u32;
-        let id = match short_key(t.as_bytes()) {
-            Some(key) => *self.short.entry(key).or_insert(next),
-            None => match self.long.get(t) {
-                Some(&id) => id,
-                None => {
-                    self.long.insert(CompactString::new(t), next);
-                    next
-                }
-            },
-        };
-        if id == next {
-            self.names.push(CompactString::new(t));
-        }
-        id
+    out.ids = vec![0; out.offsets.last().copied().unwrap_or(0)];
+    let mut jobs = Vec::with_capacity(locals.len());
+    let mut rest: &mut [u32] = &mut out.ids;
+    for ((_, seq), map) in locals.iter().zip(&maps) {
+        let (head, tail) = rest.split_at_mut(seq.ids.len());
+        jobs.push((head, &seq.ids, map));
+        rest = tail;
     }
+    parallel::for_each_mut(&mut jobs, |_, (dst, src, map)| {
+        for (d, &l) in dst.iter_mut().zip(src.iter()) {
+            *d = map.get(l as usize).copied().unwrap_or(NONE);
+        }
+    });
+    out
 }
 
 /// Counts of one candidate feature, kept together so one cache line serves
@@ -157,11 +158,11 @@ impl Stat {
     }
 }
 
-/// The features that survive pruning, in vocabulary (sorted term) order, with
-/// the global token ids each is made of.
+/// The features that survive pruning, in vocabulary (sorted term) order, as
+/// the global token ids each is made of (the term strings are built only if
+/// asked for: see [`crate::vocab::VocabIndex::terms`]).
 #[derive(Debug)]
 pub struct Pruned {
-    pub terms: Vec<String>,
     pub df: Vec<u32>,
     /// Token ids of all features back to back; `spans[f]` = (start, length).
     pub token_ids: Vec<u32>,
@@ -484,23 +485,28 @@ impl NgramCounter {
             Unigram(u32),
             Candidate(u64),
         }
-        // (term, df, tf, start and length of its token ids in `pool`, origin)
-        let mut kept: Vec<(String, u32, u64, u32, u8, Origin)> = Vec::new();
+        // Every token's rank in byte order of the token strings. Tokens are
+        // runs of word characters, all above the space that joins an n-gram's
+        // tokens, so n-gram strings sort exactly as their tokens' rank
+        // sequences (a prefix first): the vocabulary is sorted on those
+        // integers without building or comparing a string per candidate.
+        let ranks = token_ranks(&table.strings);
+        // (df, tf, start and length of its token ids in `pool`, origin);
+        // `rank_pool` holds the same tokens' ranks.
+        let mut kept: Vec<(u32, u64, u32, u8, Origin)> = Vec::new();
         let mut pool: Vec<u32> = Vec::new();
+        let mut rank_pool: Vec<u32> = Vec::new();
         let mut push = |ids: &[u32], stat: &Stat, origin: Origin| {
             let df = stat.df as f64;
             if df < low || df > high {
                 return;
             }
-            let mut term = String::new();
-            for (i, id) in ids.iter().enumerate() {
-                if i > 0 {
-                    term.push(' ');
-                }
-                term.push_str(&table.strings[*id as usize]);
-            }
-            kept.push((term, stat.df, stat.tf, pool.len() as u32, ids.len() as u8, origin));
+            kept.push((stat.df, stat.tf, pool.len() as u32, ids.len() as u8, origin));
             pool.extend_from_slice(ids);
+            rank_pool.extend(
+                ids.iter()
+                    .map(|&id| ranks.get(id as usize).copied().unwrap_or(u32::MAX)),
+            );
         };
         for (t, stat) in self.uni.iter().enumerate() {
             if stat.df > 0 {
@@ -516,10 +522,13 @@ impl NgramCounter {
                 push(k, stat, origin(stat));
             }
         }
+        let term_ranks = |k: &(u32, u64, u32, u8, Origin)| &rank_pool[k.2 as usize..k.2 as usize + k.3 as usize];
         if let Some(limit) = cfg.max_features {
             if kept.len() as u64 > limit {
                 // Most frequent first; ties broken alphabetically so the cut is deterministic.
-                parallel::sort_by(&mut kept, |a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
+                parallel::sort_by(&mut kept, |a, b| {
+                    b.1.cmp(&a.1).then_with(|| term_ranks(a).cmp(term_ranks(b)))
+                });
                 kept.truncate(limit as usize);
             }
         }
@@ -529,10 +538,9 @@ impl NgramCounter {
                 "after pruning, no terms remain: lower min_df or raise max_df",
             );
         }
-        parallel::sort_by(&mut kept, |a, b| a.0.cmp(&b.0));
+        parallel::sort_by(&mut kept, |a, b| term_ranks(a).cmp(term_ranks(b)));
         let n_cands = self.parts.iter().map(|p| p.next as u64).max().unwrap_or(0) * PARTITIONS as u64;
         let mut out = Pruned {
-            terms: Vec::with_capacity(kept.len()),
             df: Vec::with_capacity(kept.len()),
             token_ids: Vec::with_capacity(pool.len()),
             spans: Vec::with_capacity(kept.len()),
@@ -544,8 +552,9 @@ impl NgramCounter {
                 Vec::new()
             },
         };
-        for (term, df, _, start, len, origin) in kept {
-            let f = out.terms.len() as u32;
+        for (df, _, start, len, origin) in kept {
+            let f = out.df.len() as u32;
+            let ids = &pool[start as usize..start as usize + len as usize];
             match origin {
                 Origin::Unigram(t) => {
                     if let Some(slot) = out.unigram_feature.get_mut(t as usize) {
@@ -559,11 +568,20 @@ impl NgramCounter {
                 }
             }
             out.spans.push((out.token_ids.len() as u32, len));
-            out.token_ids
-                .extend_from_slice(&pool[start as usize..start as usize + len as usize]);
-            out.terms.push(term);
+            out.token_ids.extend_from_slice(ids);
             out.df.push(df);
         }
         Ok(out)
     }
+}
+
+/// Each token's position when the token strings are sorted by bytes.
+fn token_ranks(strings: &[CompactString]) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..strings.len() as u32).collect();
+    parallel::sort_by(&mut order, |&a, &b| strings[a as usize].cmp(&strings[b as usize]));
+    let mut ranks = vec![0u32; strings.len()];
+    for (r, &t) in order.iter().enumerate() {
+        ranks[t as usize] = r as u32;
+    }
+    ranks
 }

@@ -20,6 +20,7 @@ use crate::math::ln;
 use crate::model::{Model, TrainingFacts};
 use crate::naive_bayes::{fit, Accumulator};
 use crate::parallel;
+use crate::radix;
 use crate::space::FeatureSpace;
 use crate::tokenizer::Tokenizer;
 use crate::vocab::{VocabIndex, NONE};
@@ -198,8 +199,7 @@ impl Trainer {
                 candidate_feature = std::mem::take(&mut pruned.candidate_feature);
                 self.n_candidates = counter.n_candidates() as u64;
                 self.counter = None;
-                let (index, map) =
-                    VocabIndex::from_token_ids(pruned.terms, &pruned.token_ids, &pruned.spans, &self.tokens.strings);
+                let (index, map) = VocabIndex::from_token_ids(&pruned.token_ids, &pruned.spans, &self.tokens.strings);
                 token_map = map;
                 (FeatureSpace::Vocabulary(index), pruned.df)
             }
@@ -331,7 +331,7 @@ impl Trainer {
         let unigrams = self.tokenizer.min_n <= 1 && self.tokenizer.max_n >= 1;
         let parts = parallel::ranges(docs.len(), parallel::workers() * 8);
         let per_part = parallel::map(&parts, |r| {
-            let mut feats: Vec<u32> = Vec::new();
+            let (mut feats, mut tmp): (Vec<u32>, Vec<u32>) = (Vec::new(), Vec::new());
             let mut rows = Vec::with_capacity(r.len());
             for d in (docs.start + r.start)..(docs.start + r.end) {
                 feats.clear();
@@ -350,7 +350,7 @@ impl Trainer {
                         .map(|&c| fr.candidate_feature.get(c as usize).copied().unwrap_or(NONE))
                         .filter(|&f| f != NONE),
                 );
-                feats.sort_unstable();
+                radix::sort_u32(&mut feats, &mut tmp);
                 let mut row: Row = Vec::with_capacity(feats.len());
                 for &f in &feats {
                     match row.last_mut() {

@@ -306,16 +306,15 @@ impl VocabIndex {
         Ok(b.finish(Some(terms)))
     }
 
-    /// Build from sorted feature strings whose token ids (in a global token
-    /// table) are already known, as training knows them: no string is split
-    /// or re-hashed per feature. Returns the index and the map from global
+    /// Build from features in vocabulary (sorted term) order given as token
+    /// ids in a global token table, as training knows them: no string is
+    /// built, split or re-hashed per feature (`terms` builds them on demand). Returns the index and the map from global
     /// token id to this vocabulary's token id (NONE for tokens no feature
     /// uses).
     pub fn from_token_ids(
-        terms: Vec<String>,
         token_ids: &[u32],
         spans: &[(u32, u8)],
-        token_strings: &[Box<str>],
+        token_strings: &[compact_str::CompactString],
     ) -> (VocabIndex, Vec<u32>) {
         let mut global_to_local = vec![NONE; token_strings.len()];
         let mut tokens: Vec<&str> = Vec::new();
@@ -338,7 +337,7 @@ impl VocabIndex {
             );
             b.push(&local);
         }
-        (b.finish(Some(terms)), global_to_local)
+        (b.finish(None), global_to_local)
     }
 
     /// Token strings by token id.

@@ -44,6 +44,22 @@ pub fn idf_from_df(df: &[u32], n_docs: u64, smooth: bool) -> Vec<f64> {
         .collect()
 }
 
+/// `1 + ln tf`. Counts are small integers, so most come from a table of the
+/// same expression (same bits) instead of one `ln` each.
+#[inline]
+fn sublinear(tf: f64) -> f64 {
+    static TABLE: std::sync::OnceLock<[f64; TF_MEMO]> = std::sync::OnceLock::new();
+    let i = tf as usize;
+    if i as f64 == tf && i < TF_MEMO {
+        TABLE.get_or_init(|| std::array::from_fn(|k| ln(k as f64) + 1.0))[i]
+    } else {
+        ln(tf) + 1.0
+    }
+}
+
+/// Term counts below this get `1 + ln tf` from a table.
+const TF_MEMO: usize = 64;
+
 /// Document frequencies below this get their idf from a table.
 const IDF_MEMO: usize = 1024;
 
@@ -52,7 +68,7 @@ impl Weighting {
     pub fn apply(&self, row: &mut [(u32, f64)]) {
         if self.sublinear_tf {
             for (_, v) in row.iter_mut() {
-                *v = ln(*v) + 1.0;
+                *v = sublinear(*v);
             }
         }
         if let Some(idf) = &self.idf {
