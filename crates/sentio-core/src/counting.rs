@@ -320,6 +320,24 @@ impl NgramCounter {
                 }
             }
         }
+        // Buffers reused by every round (one set per worker), so their
+        // memory is allocated and faulted in once rather than per round.
+        type Buckets = (Vec<Vec<ShortOcc>>, Vec<Vec<LongOcc>>);
+        let mut scattered: Vec<Buckets> = (0..parallel::workers())
+            .map(|_| {
+                (
+                    (0..PARTITIONS).map(|_| Vec::new()).collect(),
+                    (0..PARTITIONS).map(|_| Vec::new()).collect(),
+                )
+            })
+            .collect();
+        let mut slots: Vec<AtomicU32> = Vec::new();
+        if let Some(o) = out.as_deref_mut() {
+            let all: u64 = (0..seqs.len())
+                .map(|d| windows(seqs.offsets[d + 1] - seqs.offsets[d]))
+                .sum();
+            o.ids.reserve(usize::try_from(all).unwrap_or(0));
+        }
         let rounds = parallel::ranges(seqs.len(), seqs.len().div_ceil(ROUND_DOCS));
         for round in rounds {
             // Where each document's occurrences start in the round's list.
@@ -338,20 +356,20 @@ impl NgramCounter {
                 }
                 None => false,
             };
-            let slots: Vec<AtomicU32> = if record {
-                (0..total).map(|_| AtomicU32::new(NONE)).collect()
-            } else {
-                Vec::new()
-            };
+            slots.clear();
+            if record {
+                slots.resize_with(total as usize, || AtomicU32::new(NONE));
+            }
             let overflow = AtomicBool::new(false);
             // Scatter: each worker takes a contiguous run of documents and
             // writes its occurrences into per-partition buffers, in order.
-            let workers = parallel::ranges(round.len(), parallel::workers());
+            let workers = parallel::ranges(round.len(), scattered.len());
             let first_doc = self.n_docs;
-            type Buckets = (Vec<Vec<ShortOcc>>, Vec<Vec<LongOcc>>);
-            let scattered: Vec<Buckets> = parallel::map(&workers, |w| {
-                let mut short: Vec<Vec<ShortOcc>> = (0..PARTITIONS).map(|_| Vec::new()).collect();
-                let mut longer: Vec<Vec<LongOcc>> = (0..PARTITIONS).map(|_| Vec::new()).collect();
+            let filled = &mut scattered[..workers.len()];
+            parallel::for_each_mut(filled, |wi, (short, longer)| {
+                short.iter_mut().for_each(Vec::clear);
+                longer.iter_mut().for_each(Vec::clear);
+                let Some(w) = workers.get(wi) else { return };
                 for rd in w.clone() {
                     let d = round.start + rd;
                     let (lo, hi) = (seqs.offsets[d], seqs.offsets[d + 1]);
@@ -379,8 +397,8 @@ impl NgramCounter {
                         }
                     }
                 }
-                (short, longer)
             });
+            let filled: &[Buckets] = filled;
             // Aggregate: each partition applies its occurrences in document
             // order (workers in order, each in document order); unigrams are
             // counted alongside, by token id.
@@ -414,7 +432,7 @@ impl NgramCounter {
                                 }
                             }
                         };
-                        for (ws, _) in &scattered {
+                        for (ws, _) in filled {
                             for o in &ws[p] {
                                 let s = short.entry(o.key).or_insert_with(|| {
                                     let s = Stat { idx: *next, ..FRESH };
@@ -425,7 +443,7 @@ impl NgramCounter {
                                 note(s.idx, o.pos);
                             }
                         }
-                        for (_, wl) in &scattered {
+                        for (_, wl) in filled {
                             for o in &wl[p] {
                                 let key = &seqs.ids[o.start..o.start + o.len as usize];
                                 let doc = first_doc + o.doc as u64;
