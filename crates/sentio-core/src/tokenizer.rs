@@ -54,45 +54,71 @@ pub fn is_word_char(c: char) -> bool {
 /// token rather than a hard-to-predict branch per byte.
 pub fn scan_words<'t>(text: &'t str, mut emit: impl FnMut(&'t str)) {
     let bytes = text.as_bytes();
-    let mut start = usize::MAX; // start of the current run, if in one
+    let mut start = 0; // start of the current run, when `carry` is 1
     let mut carry = 0u64; // 1 when the previous block ended inside a run
+    let mut run_ascii = true; // every block the current run touched is ASCII
     let mut pending = Pending::default();
     for (block, chunk) in bytes.chunks(64).enumerate() {
         let base = block * 64;
-        let m = if chunk.is_ascii() {
+        let len = chunk.len();
+        let ascii = chunk.is_ascii();
+        let m = if ascii {
             ascii_word_mask(chunk)
         } else {
-            unicode_word_mask(text, base, chunk.len(), &mut pending)
+            unicode_word_mask(text, base, len, &mut pending)
         };
-        // A set bit in `t` is a change of word-ness at that byte (always a
-        // character boundary: a character's bytes share its word-ness).
-        let mut t = m ^ ((m << 1) | carry);
-        while t != 0 {
-            let i = t.trailing_zeros() as usize;
-            t &= t - 1;
-            if m >> i & 1 == 1 {
-                start = base + i;
-            } else {
-                emit_run(text, start, base + i, &mut emit);
-                start = usize::MAX;
+        // Runs begin where a word byte follows a non-word one and end at the
+        // first non-word byte after one (always character boundaries: a
+        // character's bytes share its word-ness). Starts and ends alternate,
+        // so they are paired off in order with no per-edge branch.
+        let prev = (m << 1) | carry;
+        let mut starts = m & !prev;
+        let valid = if len == 64 { u64::MAX } else { (1u64 << len) - 1 };
+        let mut ends = !m & prev & valid;
+        if carry == 1 {
+            if ends == 0 {
+                run_ascii &= ascii;
+                continue; // the run spans the whole block
             }
+            emit_run(
+                text,
+                start,
+                base + ends.trailing_zeros() as usize,
+                run_ascii && ascii,
+                &mut emit,
+            );
+            ends &= ends - 1;
         }
-        carry = m >> (chunk.len() - 1) & 1;
+        while starts != 0 {
+            let s = base + starts.trailing_zeros() as usize;
+            starts &= starts - 1;
+            if ends == 0 {
+                // Runs on into the next block.
+                start = s;
+                run_ascii = ascii;
+                break;
+            }
+            emit_run(text, s, base + ends.trailing_zeros() as usize, ascii, &mut emit);
+            ends &= ends - 1;
+        }
+        carry = m >> (len - 1) & 1;
     }
-    if start != usize::MAX {
-        emit_run(text, start, bytes.len(), &mut emit);
+    if carry == 1 {
+        emit_run(text, start, bytes.len(), run_ascii, &mut emit);
     }
 }
 
-/// Emit `text[start..end]` if it holds two or more characters.
+/// Emit `text[start..end]` if it holds two or more characters (`ascii`: the
+/// run is known to be ASCII, so its length in bytes is its length in
+/// characters).
 #[inline]
-fn emit_run<'t>(text: &'t str, start: usize, end: usize, emit: &mut impl FnMut(&'t str)) {
+fn emit_run<'t>(text: &'t str, start: usize, end: usize, ascii: bool, emit: &mut impl FnMut(&'t str)) {
     let Some(run) = text.get(start..end) else {
         return;
     };
     // Two bytes are two characters when ASCII; five bytes always are.
     let n = run.len();
-    if n >= 2 && (n >= 5 || run.is_ascii() || run.chars().nth(1).is_some()) {
+    if n >= 2 && (ascii || n >= 5 || run.is_ascii() || run.chars().nth(1).is_some()) {
         emit(run);
     }
 }
