@@ -94,7 +94,9 @@ export declare class Model {
  *
  * The `*Async` methods run on the libuv thread pool. While one runs, every
  * other call on this trainer throws `TRAINER_BUSY`; await it first. After
- * `finish` / `finishAsync` (successful or not) calls throw `TRAINER_FINISHED`.
+ * `finish` / `finishAsync` calls throw `TRAINER_FINISHED`, unless finishing
+ * failed before building (`EMPTY_TRAINING_SET`, `SINGLE_CLASS`,
+ * `TRAINER_STATE`): then the trainer stays usable.
  */
 export declare class Trainer {
   /**
@@ -115,9 +117,10 @@ export declare class Trainer {
    */
   learn(texts: string[], labels: string[]): void
   /**
-   * Build the model. Throws `EMPTY_TRAINING_SET`, `SINGLE_CLASS`,
-   * `EMPTY_VOCABULARY`, `TRAINER_STATE` or `INVALID_CONFIG`; either way the
-   * trainer is used up afterwards.
+   * Build the model. Throws `EMPTY_TRAINING_SET`, `SINGLE_CLASS` or
+   * `TRAINER_STATE` before building, leaving the trainer usable (learn
+   * more, then finish again); `EMPTY_VOCABULARY` or `INVALID_CONFIG` while
+   * building, which uses the trainer up.
    */
   finish(): Model
   /**

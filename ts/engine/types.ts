@@ -207,7 +207,9 @@ export interface EngineModel {
 /**
  * Streaming training: optionally `observe` every chunk (pass one), then
  * `learn` every chunk, then `finish`. After `finish` every call throws
- * `TRAINER_FINISHED`. Native async variants run on the libuv pool (sync calls
+ * `TRAINER_FINISHED`, except when it threw before building (EMPTY_TRAINING_SET,
+ * SINGLE_CLASS, TRAINER_STATE): the trainer is then still usable, so more
+ * documents can be learned and `finish` called again. Native async variants run on the libuv pool (sync calls
  * meanwhile throw `TRAINER_BUSY`); WASM runs them synchronously.
  */
 export interface EngineTrainer {

@@ -159,12 +159,18 @@ impl Checkout {
         }
     }
 
-    /// Finish training; the slot ends `Finished` whatever the outcome (the
-    /// core's `finish` consumes the trainer, even when it fails).
+    /// Finish training. A trainer that is not ready (no documents, one
+    /// class, passes that disagree) goes back to the slot, usable; otherwise
+    /// the slot ends `Finished` whatever the outcome (the core's `finish`
+    /// consumes the trainer, even when it fails).
     pub(crate) fn finish(&mut self) -> std::result::Result<sentio_core::Model, BindingError> {
         let Some(trainer) = self.trainer.take() else {
             return Err(state_error(&State::Finished));
         };
+        if let Err(e) = trainer.ready() {
+            self.slot.put_back(trainer);
+            return Err(e.into());
+        }
         let result = finish(trainer);
         self.slot.set(if matches!(&result, Err(e) if e.code == PANIC) {
             State::Broken
@@ -196,7 +202,9 @@ fn finish(trainer: Box<sentio_core::Trainer>) -> std::result::Result<sentio_core
 ///
 /// The `*Async` methods run on the libuv thread pool. While one runs, every
 /// other call on this trainer throws `TRAINER_BUSY`; await it first. After
-/// `finish` / `finishAsync` (successful or not) calls throw `TRAINER_FINISHED`.
+/// `finish` / `finishAsync` calls throw `TRAINER_FINISHED`, unless finishing
+/// failed before building (`EMPTY_TRAINING_SET`, `SINGLE_CLASS`,
+/// `TRAINER_STATE`): then the trainer stays usable.
 #[napi]
 pub struct Trainer {
     slot: Slot,
@@ -242,12 +250,14 @@ impl Trainer {
         })
     }
 
-    /// Build the model. Throws `EMPTY_TRAINING_SET`, `SINGLE_CLASS`,
-    /// `EMPTY_VOCABULARY`, `TRAINER_STATE` or `INVALID_CONFIG`; either way the
-    /// trainer is used up afterwards.
+    /// Build the model. Throws `EMPTY_TRAINING_SET`, `SINGLE_CLASS` or
+    /// `TRAINER_STATE` before building, leaving the trainer usable (learn
+    /// more, then finish again); `EMPTY_VOCABULARY` or `INVALID_CONFIG` while
+    /// building, which uses the trainer up.
     #[napi(catch_unwind)]
     pub fn finish(&self) -> Result<Model> {
         guard(|| {
+            self.slot.with(|t| t.ready())?;
             let trainer = self.slot.take(State::Finished)?;
             let result = finish(trainer);
             if matches!(&result, Err(e) if e.code == PANIC) {

@@ -10,7 +10,8 @@ fn config(json: &JsValue) -> JsResult<sentio_core::TrainConfig> {
 }
 
 /// Streaming training: `observe` chunks (optional first pass), `learn`
-/// chunks, then `finish`. After `finish` every call throws `TRAINER_FINISHED`.
+/// chunks, then `finish`. After `finish` every call throws `TRAINER_FINISHED`
+/// (unless `finish` threw before building: see there).
 #[wasm_bindgen]
 pub struct Trainer {
     inner: Option<sentio_core::Trainer>,
@@ -56,9 +57,13 @@ impl Trainer {
         self.active()?.learn(&as_strs(&texts), &as_strs(&labels)).or_throw()
     }
 
-    /// Build the model. The trainer is spent afterwards, even when this throws.
+    /// Build the model. Throws `EMPTY_TRAINING_SET`, `SINGLE_CLASS` or
+    /// `TRAINER_STATE` before building, leaving the trainer usable (learn
+    /// more, then finish again); once building starts the trainer is spent,
+    /// even when it throws (`EMPTY_VOCABULARY`, `INVALID_CONFIG`).
     pub fn finish(&mut self) -> JsResult<Model> {
         let trainer = self.active()?;
+        trainer.ready().or_throw()?;
         let learned = trainer.learned_documents();
         let trainer = self
             .inner

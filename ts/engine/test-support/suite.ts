@@ -507,12 +507,23 @@ export function runEngineSuite(options: SuiteOptions): void {
       u.observe(['good movie', 'bad movie']);
       u.learn(['good movie'], ['pos']);
       await expectCode('TRAINER_STATE', () => u.finish());
-      // A finish that fails still spends the trainer.
+      // A finish refused before building leaves the trainer usable: give it
+      // the missing document and finish again.
+      u.learn(['bad movie'], ['neg']);
+      assert.deepEqual(u.finish().classes, ['neg', 'pos']);
       const v = engine.createTrainer({});
       await expectCode('EMPTY_TRAINING_SET', () => v.finish());
-      await expectCode('TRAINER_FINISHED', () =>
-        v.learn(['good movie', 'bad movie'], ['pos', 'neg']),
-      );
+      await expectCode('EMPTY_TRAINING_SET', () => v.finishAsync());
+      v.learn(['good movie'], ['pos']);
+      await expectCode('SINGLE_CLASS', () => v.finishAsync());
+      v.learn(['bad movie'], ['neg']);
+      assert.equal((await v.finishAsync()).nFeatures, 3);
+      await expectCode('TRAINER_FINISHED', () => v.finish());
+      // A finish that fails while building spends the trainer.
+      const w = engine.createTrainer({ min_df: 2 });
+      w.learn(['good movie', 'bad film'], ['pos', 'neg']);
+      await expectCode('EMPTY_VOCABULARY', () => w.finish());
+      await expectCode('TRAINER_FINISHED', () => w.learn(['good movie'], ['pos']));
     });
 
     it('evaluate: unseen labels, log loss, bad input', () => {
