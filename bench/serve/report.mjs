@@ -324,7 +324,7 @@ export function markdown(res) {
   }
   L.push(
     '',
-    "Why the throughput ratios fall short here: on this 2-core machine the load generator, the server and the engine share the same two cores, so throughput follows total CPU per request. Scoring one 1.3 KB review with the 440k-feature bigram model costs the engine about 10–13 µs (batched; ~17 µs alone), a third of the Fastify echo's entire per-request cost, and a WebSocket message also pays a JSON parse and serialization (~4 µs) that the bare `ws` echo, which sends the bytes back untouched, does not. With the engine call stubbed out the predict route matched the echo route in a side-by-side check, so the gap is the prediction itself; batched `texts` throughput is the engine's batch rate on the cores left over by the load generator.",
+    `Why the throughput ratios fall short here: on this 2-core machine the load generator, the server and the engine share the same two cores, so throughput follows total CPU per request. Scoring one 1.3 KB review with the 440k-feature bigram model costs the engine ${engineCostText(res.engine_reference, res.summary?.rest_fastify_echo?.rps)}, and a WebSocket message also pays a JSON parse and serialization (~4 µs) that the bare \`ws\` echo, which sends the bytes back untouched, does not. With the engine call stubbed out the predict route matched the echo route in a side-by-side check, so the gap is the prediction itself; batched \`texts\` throughput is the engine's batch rate on the cores left over by the load generator.`,
   );
   L.push(
     '',
@@ -333,8 +333,39 @@ export function markdown(res) {
   return `${L.join('\n')}\n`;
 }
 
+/**
+ * The engine's own cost per review, from the latest engine bench in the same
+ * results directory (bench/results/engine.json), so the explanation below
+ * quotes measured numbers rather than a constant that goes stale.
+ */
+function engineReference(resultsDir) {
+  try {
+    const e = JSON.parse(fs.readFileSync(path.join(resultsDir, 'engine.json'), 'utf8'));
+    const b = e.sentio.batch;
+    return {
+      source: 'bench/results/engine.json',
+      engine_run_started_at: e.started_at,
+      single_predict_us: e.sentio.single.median * 1e6,
+      batch_cpu_us_per_doc: (b.cpu_seconds.median / b.n_docs) * 1e6,
+    };
+  } catch {
+    return null;
+  }
+}
+
+function engineCostText(ref, echoRps) {
+  const echo = echoRps
+    ? `, while the Fastify echo route completes a request every ${(1e6 / echoRps).toFixed(1)} µs at its measured rate`
+    : '';
+  if (!ref)
+    return `a sizeable share of a request's cost (run the engine bench for the figure)${echo}`;
+  const f = (x) => x.toFixed(1);
+  return `${f(ref.single_predict_us)} µs for one \`predict\` through N-API and ${f(ref.batch_cpu_us_per_doc)} µs of CPU per review in a batch (engine bench of ${ref.engine_run_started_at.slice(0, 16).replace('T', ' ')} UTC)${echo}`;
+}
+
 export function writeOutputs(res, { resultsDir, resultsMd }) {
   res.targets = targetRows(res);
+  res.engine_reference = engineReference(resultsDir);
   fs.mkdirSync(resultsDir, { recursive: true });
   const json = path.join(resultsDir, 'serve.json');
   fs.writeFileSync(
