@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { openRegistry, type Registry } from '../registry/index.js';
-import { json, registerFake, runCli, tempDir } from '../registry/test-support/fixtures.js';
+import { openRawDatabase } from '../registry/sqlite/backend.js';
+import { deadPid, json, registerFake, runCli, tempDir } from '../registry/test-support/fixtures.js';
 
 /** A store with m@1, m@2 (production → 1), two runs in two experiments, an evaluation, an orphan. */
 async function seeded(
@@ -334,6 +335,7 @@ describe('registry commands', { concurrency: true }, () => {
       'dataset',
       'gitCommit',
       'host',
+      'pid',
       'user',
       'sentioVersion',
       'model',
@@ -366,6 +368,42 @@ describe('registry commands', { concurrency: true }, () => {
     fails(unknown, 6, 'REGISTRY_NOT_FOUND');
     fails(badLimit, 2, 'CLI_USAGE');
     fails(badStatus, 2, 'CLI_USAGE');
+  });
+
+  test('runs list / show: a running run whose process is gone reads as interrupted', async (t) => {
+    const { store } = await seeded(t);
+    const reg = await openRegistry(store);
+    let alive: string;
+    let killed: string;
+    try {
+      alive = (await reg.createRun({ experiment: 'live', params: {} })).id;
+      killed = (await reg.createRun({ experiment: 'live', params: {} })).id;
+    } finally {
+      await reg.close();
+    }
+    // As `sentio train` killed with SIGKILL leaves it: still running, its process gone.
+    const db = openRawDatabase(path.join(store, 'registry.db'));
+    db.prepare('UPDATE runs SET pid = ? WHERE id = ?').run(await deadPid(), killed);
+    db.close();
+    const s = ['--store', store];
+    const [list, interrupted, running, show, showJson] = await Promise.all([
+      runCli(['runs', 'list', ...s]),
+      runCli(['runs', 'list', '--status', 'interrupted', '--json', ...s]),
+      runCli(['runs', 'list', '--status', 'running', '--json', ...s]),
+      runCli(['runs', 'show', killed, ...s]),
+      runCli(['runs', 'show', alive, '--json', ...s]),
+    ]);
+    for (const r of [list, interrupted, running, show, showJson]) ok(r);
+    assert.match(list.stdout, new RegExp(`^${killed} +live +interrupted`, 'm'));
+    // This test process created `alive` and is still here.
+    assert.match(list.stdout, new RegExp(`^${alive} +live +running`, 'm'));
+    const ids = (r: typeof list) => json<{ runs: Array<{ id: string }> }>(r).runs.map((x) => x.id);
+    assert.deepEqual(ids(interrupted), [killed]);
+    assert.deepEqual(ids(running), [alive]);
+    assert.match(show.stdout, new RegExp(`run ${killed} +interrupted`));
+    assert.match(show.stdout, /host \/ user +\S+ \(pid \d+\) \/ /);
+    const sj = json<{ status: string; pid: number }>(showJson);
+    assert.deepEqual([sj.status, sj.pid], ['running', process.pid]);
   });
 
   test('artifacts verify: exit 0 when healthy, 7 with a JSON report when corrupt or missing', async (t) => {

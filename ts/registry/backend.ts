@@ -27,7 +27,7 @@ import type {
   RolloutStatsRecord,
   RunFilter,
   RunRecord,
-  RunStatus,
+  StoredRunStatus,
   TagChanges,
   VersionRecord,
 } from './types.js';
@@ -41,12 +41,19 @@ export interface NewRunRow {
   dataset: unknown | null;
   gitCommit: string | null;
   host: string;
+  /** The process that runs it (null: unknown, e.g. an imported run from before pids were recorded). */
+  pid: number | null;
   user: string;
   sentioVersion: string;
 }
 
+/** Backends filter on the stored status; the registry derives `interrupted` on top. */
+export interface RunRowFilter extends Omit<RunFilter, 'status'> {
+  status?: StoredRunStatus;
+}
+
 export interface RunFinishRow {
-  status: Exclude<RunStatus, 'running'>;
+  status: Exclude<StoredRunStatus, 'running'>;
   endedAt: string;
   durationMs: number;
   error: string | null;
@@ -130,9 +137,9 @@ export interface RegistryBackend {
   logRunMetrics(runId: string, metrics: Record<string, number>, at: string): Promise<void>;
   /** Close a running run; false when it was not running (already closed). */
   finishRun(runId: string, row: RunFinishRow): Promise<boolean>;
-  /** Runs whose id equals or starts with `idOrPrefix` (at most `limit`). */
+  /** Runs whose id equals or starts with `idOrPrefix` (at most `limit`), with their stored status. */
   findRuns(idOrPrefix: string, limit: number): Promise<RunRecord[]>;
-  listRuns(filter: RunFilter): Promise<RunRecord[]>;
+  listRuns(filter: RunRowFilter): Promise<RunRecord[]>;
   listExperiments(): Promise<Array<{ name: string; createdAt: string; runs: number }>>;
 
   // Models and versions

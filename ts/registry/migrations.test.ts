@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { openRegistry } from './open.js';
@@ -92,6 +93,40 @@ test('sqlite: an older store (schema v1, with data) is migrated forward and keep
   assert.equal(e.id, 1);
   assert.equal((await registerFake(reg, 'legacy', 'new')).version.version, 2);
   assert.equal(metaValue(file, 'schema_version'), String(LATEST_SCHEMA_VERSION));
+  assert.deepEqual(await reg.checkIntegrity(), ['ok']);
+});
+
+test('sqlite: runs from before pids were recorded (schema v3) keep pid null and read as running', async (t) => {
+  const dir = path.join(tempDir(t), 'store');
+  fs.mkdirSync(dir);
+  const file = path.join(dir, 'registry.db');
+  const old = openRawDatabase(file);
+  migrate(
+    old,
+    file,
+    MIGRATIONS.filter((m) => m.version < 4),
+  );
+  const exp = old
+    .prepare("INSERT INTO experiments (name, created_at) VALUES ('e', '2025-01-01T00:00:00Z')")
+    .run().lastInsertRowid;
+  // Started on this very host and never closed: without a pid nobody can tell it died.
+  old
+    .prepare(
+      `INSERT INTO runs (id, experiment_id, status, params, started_at, host, user, sentio_version)
+       VALUES ('0123456789ab', ?, 'running', '{}', '2025-01-01T00:00:00Z', ?, 'me', '0.1.0')`,
+    )
+    .run(exp, os.hostname());
+  old.close();
+
+  const reg = await openRegistry(dir);
+  t.after(() => reg.close());
+  const legacy = await reg.getRun('0123456789ab');
+  assert.deepEqual([legacy.status, legacy.pid], ['running', null]);
+  assert.deepEqual(
+    (await reg.listRuns({ status: 'running' })).map((r) => r.id),
+    ['0123456789ab'],
+  );
+  assert.equal((await reg.createRun({ experiment: 'e', params: {} })).pid, process.pid);
   assert.deepEqual(await reg.checkIntegrity(), ['ok']);
 });
 

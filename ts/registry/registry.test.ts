@@ -6,7 +6,8 @@ import { openRegistry } from './open.js';
 import { gitCommit, whoAmI } from './provenance.js';
 import { parseRef } from './ref.js';
 import { backends } from './test-support/backends.js';
-import { registerFake, tempDir } from './test-support/fixtures.js';
+import { deadPid, registerFake, tempDir } from './test-support/fixtures.js';
+import type { RunFilter } from './types.js';
 
 /** assert.rejects with a SentioError code. */
 async function rejectsWith(p: Promise<unknown>, code: string, message?: RegExp): Promise<void> {
@@ -99,6 +100,7 @@ for (const b of backends()) {
     assert.deepEqual(run.tags, { owner: 'me' });
     assert.deepEqual(run.dataset, { sha256: 'f'.repeat(64), rows: 10 });
     assert.equal(`${run.user}@${run.host}`, whoAmI());
+    assert.equal(run.pid, process.pid);
     assert.match(run.sentioVersion, /^\d+\.\d+\.\d+/);
     assert.equal(run.endedAt, null);
 
@@ -150,6 +152,59 @@ for (const b of backends()) {
         ['exp-b', 1],
       ],
     );
+  });
+
+  test(`${b.name}: a running run whose process is gone on this host reads as interrupted`, async (t) => {
+    const reg = await b.registry(t);
+    const dead = await deadPid();
+    const alive = await reg.createRun({ experiment: 'e', params: { n: 1 } });
+    const killed = await reg.createRun({ experiment: 'e', params: { n: 2 } });
+    const elsewhere = await reg.createRun({ experiment: 'e', params: { n: 3 } });
+    const legacy = await reg.createRun({ experiment: 'e', params: { n: 4 } });
+    const closed = await reg.createRun({ experiment: 'e', params: { n: 5 } });
+    await reg.finishRun(closed.id, 'failed', { error: 'boom' });
+    // What a killed process, a process on another host, and a Sentio from
+    // before pids were recorded leave behind.
+    const idList = [killed, elsewhere, closed].map((r) => `'${r.id}'`).join(', ');
+    await b.sql(reg, `UPDATE runs SET pid = ${dead} WHERE id IN (${idList})`);
+    await b.sql(reg, `UPDATE runs SET host = 'another-host.example' WHERE id = '${elsewhere.id}'`);
+    await b.sql(reg, `UPDATE runs SET pid = NULL WHERE id = '${legacy.id}'`);
+
+    const status = async (id: string) => (await reg.getRun(id)).status;
+    assert.equal(await status(alive.id), 'running', 'this process is alive');
+    assert.equal(await status(killed.id), 'interrupted');
+    assert.equal(await status(killed.id.slice(0, 6)), 'interrupted', 'by prefix too');
+    assert.equal(await status(elsewhere.id), 'running', 'another host: cannot tell');
+    assert.equal(await status(legacy.id), 'running', 'no pid: cannot tell');
+    assert.equal(await status(closed.id), 'failed', 'a closed run keeps its status');
+    assert.equal((await reg.getRun(legacy.id)).pid, null);
+
+    assert.deepEqual(
+      (await reg.listRuns()).map((r) => [r.id, r.status]),
+      [
+        [closed.id, 'failed'],
+        [legacy.id, 'running'],
+        [elsewhere.id, 'running'],
+        [killed.id, 'interrupted'],
+        [alive.id, 'running'],
+      ],
+    );
+    const ids = async (f: RunFilter) => (await reg.listRuns(f)).map((r) => r.id);
+    assert.deepEqual(await ids({ status: 'interrupted' }), [killed.id]);
+    assert.deepEqual(await ids({ status: 'running' }), [legacy.id, elsewhere.id, alive.id]);
+    assert.deepEqual(
+      await ids({ status: 'running', limit: 3 }),
+      [legacy.id, elsewhere.id, alive.id],
+      'the limit counts runs as read, not as stored',
+    );
+    assert.deepEqual(await ids({ status: 'interrupted', experiment: 'e', limit: 1 }), [killed.id]);
+    assert.deepEqual(await ids({ status: 'interrupted', experiment: 'other' }), []);
+    assert.deepEqual(await ids({ status: 'failed' }), [closed.id]);
+
+    // Derived, never written: the row still says running, so it can still be closed.
+    const done = await reg.finishRun(killed.id, 'failed', { error: 'killed' });
+    assert.equal(done.status, 'failed');
+    assert.deepEqual(await ids({ status: 'interrupted' }), []);
   });
 
   test(`${b.name}: versions: monotonic numbers, records, models list`, async (t) => {

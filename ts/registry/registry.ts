@@ -23,6 +23,7 @@ import {
 } from './names.js';
 import { currentHost, currentUser, gitCommit, SENTIO_VERSION, whoAmI } from './provenance.js';
 import { parseRef } from './ref.js';
+import { withLiveness } from './run-liveness.js';
 import type {
   AliasMove,
   ApprovalRecord,
@@ -100,6 +101,8 @@ export class SentioRegistry implements Registry {
       dataset: input.dataset ?? null,
       gitCommit: input.gitCommit !== undefined ? input.gitCommit : gitCommit(),
       host: currentHost(),
+      // With the host: lets readers tell a run whose process was killed (run-liveness.ts).
+      pid: process.pid,
       user: currentUser(),
       sentioVersion: SENTIO_VERSION,
     });
@@ -150,14 +153,24 @@ export class SentioRegistry implements Registry {
         { run: id },
       );
     }
-    return found[0] as RunRecord;
+    return withLiveness(found[0] as RunRecord);
   }
 
-  listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
+  async listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
     if (filter.limit !== undefined && (!Number.isSafeInteger(filter.limit) || filter.limit < 0)) {
       throw invalid(`limit must be a non-negative integer, got ${filter.limit}`);
     }
-    return this.db.listRuns(filter);
+    const host = currentHost();
+    const { status, limit, ...rest } = filter;
+    if (status === undefined || status === 'finished' || status === 'failed') {
+      const rows = await this.db.listRuns({ ...rest, limit, status });
+      return rows.map((r) => withLiveness(r, host));
+    }
+    // `running` and `interrupted` are both stored as running and told apart
+    // only here, so the limit applies after the check.
+    const rows = await this.db.listRuns({ ...rest, status: 'running' });
+    const found = rows.map((r) => withLiveness(r, host)).filter((r) => r.status === status);
+    return limit === undefined ? found : found.slice(0, limit);
   }
 
   listExperiments(): Promise<Array<{ name: string; createdAt: string; runs: number }>> {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { backends, type StoreBackend } from './test-support/backends.js';
-import { registerFake, tempDir } from './test-support/fixtures.js';
+import { deadPid, registerFake, tempDir } from './test-support/fixtures.js';
 import { exportVersion, importVersion, MANIFEST_FILE, readManifest } from './transfer.js';
 import type { Registry } from './types.js';
 import { verifyStore } from './verify.js';
@@ -172,6 +172,7 @@ for (const b of backends()) {
       ['newer format', (m) => ({ ...m, formatVersion: 99 })],
       ['unlisted artifact', (m) => ({ ...m, files: {} })],
       ['bad run', (m) => ({ ...m, run: { id: 'x' } })],
+      ['bad run pid', (m) => ({ ...m, run: { ...(m.run as Record<string, unknown>), pid: -1 } })],
     ];
     for (const [name, edit] of cases) {
       const d = path.join(dir, name.replace(/ /g, '-'));
@@ -185,6 +186,38 @@ for (const b of backends()) {
       await rejectsWith(importVersion(dst, d), 'REGISTRY_IMPORT_INVALID');
     }
     assert.deepEqual(await dst.listModels(), []);
+  });
+
+  test(`${b.name}: a run that reads interrupted is exported as stored (running, with its host and pid)`, async (t) => {
+    const reg = await b.registry(t);
+    const dir = tempDir(t);
+    const run = await reg.createRun({ experiment: 'exp', params: {} });
+    await registerFake(reg, 'm', 'registered, run left open', { runId: run.id });
+    const dead = await deadPid();
+    await b.sql(reg, `UPDATE runs SET pid = ${dead} WHERE id = '${run.id}'`);
+    assert.equal((await reg.getRun(run.id)).status, 'interrupted');
+    const out = path.join(dir, 'export');
+    await exportVersion(reg, 'm@1', out);
+    const manifest = readManifest(out);
+    assert.deepEqual([manifest.run?.status, manifest.run?.pid], ['running', dead]);
+    // Imported on the same host, it reads interrupted there too; older exports have no pid.
+    const dst = await b.registry(t);
+    await importVersion(dst, out);
+    assert.equal((await dst.getRun(run.id)).status, 'interrupted');
+    const noPid = path.join(dir, 'no-pid');
+    fs.cpSync(out, noPid, { recursive: true });
+    const { pid: _pid, ...oldRun } = manifest.run as NonNullable<typeof manifest.run>;
+    fs.writeFileSync(
+      path.join(noPid, MANIFEST_FILE),
+      JSON.stringify({
+        ...JSON.parse(fs.readFileSync(path.join(out, MANIFEST_FILE), 'utf8')),
+        run: oldRun,
+      }),
+    );
+    const third = await b.registry(t);
+    await importVersion(third, noPid);
+    const imported = await third.getRun(run.id);
+    assert.deepEqual([imported.status, imported.pid], ['running', null]);
   });
 
   test(`${b.name}: export refuses a non-empty target and leaves nothing behind on failure`, async (t) => {

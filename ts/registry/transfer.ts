@@ -81,7 +81,9 @@ export async function exportVersion(
 ): Promise<ExportResult> {
   const v = await reg.resolve(ref);
   const model = await reg.getModel(v.model);
-  const run = v.runId === null ? null : await reg.getRun(v.runId).catch(() => null);
+  const read = v.runId === null ? null : await reg.getRun(v.runId).catch(() => null);
+  // `interrupted` is derived where the export is read, never stored: export what the store holds.
+  const run = read?.status === 'interrupted' ? { ...read, status: 'running' as const } : read;
   const evaluations = await reg.listEvaluations(v.model, v.version);
   const hashes = new Set<string>(Object.values(v.artifacts));
   for (const e of evaluations) if (e.reportSha256) hashes.add(e.reportSha256);
@@ -224,6 +226,9 @@ function checkRun(dir: string, r: RunRecord): void {
   if (!/^[0-9a-f]{4,64}$/.test(r.id)) throw bad(dir, `bad run id "${r.id}"`);
   if (!['running', 'finished', 'failed'].includes(r.status))
     throw bad(dir, `bad run status "${r.status}"`);
+  // Exports from before pids were recorded have none.
+  if (r.pid !== undefined && r.pid !== null && !(Number.isSafeInteger(r.pid) && r.pid > 0))
+    throw bad(dir, `bad run pid "${String(r.pid)}"`);
 }
 
 export async function importVersion(reg: Registry, dir: string): Promise<ImportResult> {

@@ -6,8 +6,16 @@
  * @module
  */
 
-/** A run's lifecycle: created `running`, then closed once as `finished` or `failed`. */
-export type RunStatus = 'running' | 'finished' | 'failed';
+/** What a run's row holds: created `running`, then closed once as `finished` or `failed`. */
+export type StoredRunStatus = 'running' | 'finished' | 'failed';
+
+/**
+ * A run's status as read: the stored one, except that a `running` run whose
+ * process is known to be gone (same host, its pid no longer exists) reads as
+ * `interrupted` — killed outright (SIGKILL, OOM killer, crash, reboot) before
+ * it could close its run. Derived on every read (run-liveness.ts), never stored.
+ */
+export type RunStatus = StoredRunStatus | 'interrupted';
 
 export interface RunRecord {
   /** 12 lowercase hex characters; commands accept any unique prefix of ≥ 4. */
@@ -25,6 +33,8 @@ export interface RunRecord {
   dataset: unknown | null;
   gitCommit: string | null;
   host: string;
+  /** The process that ran it, on `host`; null for runs recorded before pids were. */
+  pid: number | null;
   user: string;
   sentioVersion: string;
   /** The model version this run registered (set by finishRun). */
@@ -245,6 +255,7 @@ export interface RecordEvaluationInput {
 export interface RunFilter {
   experiment?: string;
   model?: string;
+  /** As read: `running` leaves out the runs that read `interrupted`. */
   status?: RunStatus;
   /** Newest first; default: all. */
   limit?: number;

@@ -1,7 +1,8 @@
 // Crash safety: `sentio train` on IMDB killed with SIGKILL at random points
 // (early: loading and fitting; late: around artifact writes and
 // registration). After every kill the store must hold no half-registered
-// version, no dangling reference, no running run that looks registered;
+// version, no dangling reference, no open run that looks registered, and
+// every run a kill left open reads `interrupted` (its process is gone);
 // `sentio artifacts verify` must pass and a following train must work.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -72,8 +73,8 @@ function trainAndKill(
 async function checkStore(
   store: string,
   context: string,
-): Promise<{ versions: number; running: number; unfinishedRegistered: number }> {
-  if (!existsSync(store)) return { versions: 0, running: 0, unfinishedRegistered: 0 };
+): Promise<{ versions: number; interrupted: number; unfinishedRegistered: number }> {
+  if (!existsSync(store)) return { versions: 0, interrupted: 0, unfinishedRegistered: 0 };
   const reg = await openRegistry(store, { readonly: true });
   try {
     const runs = await reg.listRuns();
@@ -98,21 +99,24 @@ async function checkStore(
         assert.ok(run, `${context}: ${m.name}@${v.version} points to a missing run ${v.runId}`);
         assert.notEqual(run.status, 'failed', `${context}: version of a failed run`);
         // registerVersion closes the run in the same transaction: a version
-        // whose run still looks running would be a torn write.
-        if (run.status === 'running') unfinishedRegistered++;
-        assert.notEqual(
+        // whose run was left open (it reads interrupted: its process is gone)
+        // would be a torn write.
+        if (run.status === 'running' || run.status === 'interrupted') unfinishedRegistered++;
+        assert.equal(
           run.status,
-          'running',
-          `${context}: ${m.name}@${v.version}'s run is still running`,
+          'finished',
+          `${context}: ${m.name}@${v.version}'s run is ${run.status}`,
         );
       }
     }
-    let running = 0;
+    let interrupted = 0;
     for (const r of runs) {
-      if (r.status !== 'running') continue;
-      running++;
-      assert.equal(r.version, null, `${context}: running run ${r.id} looks registered`);
-      assert.equal(r.model, null, `${context}: running run ${r.id} looks registered`);
+      // No training is alive now: a run a kill left open reads interrupted, never running.
+      assert.notEqual(r.status, 'running', `${context}: run ${r.id} of a dead process`);
+      if (r.status !== 'interrupted') continue;
+      interrupted++;
+      assert.equal(r.version, null, `${context}: interrupted run ${r.id} looks registered`);
+      assert.equal(r.model, null, `${context}: interrupted run ${r.id} looks registered`);
     }
     for (const r of runs) {
       if (r.version !== null) {
@@ -120,7 +124,7 @@ async function checkStore(
         assert.ok(v, `${context}: run ${r.id} points to a missing version`);
       }
     }
-    return { versions, running, unfinishedRegistered };
+    return { versions, interrupted, unfinishedRegistered };
   } finally {
     await reg.close();
   }
@@ -157,7 +161,7 @@ test('SIGKILL at random points leaves the store consistent', {
     const context = `kill ${when} (seed ${seed}: ${run.exited})`;
     const state = await checkStore(store, context);
     log.push(
-      `${context}: imdb versions ${state.versions}, runs left running ${state.running}` +
+      `${context}: imdb versions ${state.versions}, runs left interrupted ${state.interrupted}` +
         ` (of which registered: ${state.unfinishedRegistered})`,
     );
     const verify = await sentio(['artifacts', 'verify', '--store', store]);

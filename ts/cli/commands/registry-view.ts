@@ -94,7 +94,7 @@ export function datasetSummary(ds: unknown): string {
 
 export function statusColor(status: string): string {
   if (status === 'finished') return color.green(status);
-  if (status === 'failed') return color.red(status);
+  if (status === 'failed' || status === 'interrupted') return color.red(status);
   return color.yellow(status);
 }
 

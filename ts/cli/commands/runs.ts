@@ -27,7 +27,8 @@ interface ListOptions {
   store?: string;
 }
 
-const STATUSES: RunStatus[] = ['running', 'finished', 'failed'];
+// `interrupted`: still stored as running, but its process on this host is gone (killed outright).
+const STATUSES: RunStatus[] = ['running', 'finished', 'failed', 'interrupted'];
 
 export function registerRuns(program: Command): void {
   const runs = program
@@ -40,7 +41,10 @@ export function registerRuns(program: Command): void {
       .description('list runs, newest first')
       .option('--experiment <name>', 'only runs of this experiment')
       .option('--model <name>', 'only runs that registered a version of this model')
-      .option('--status <status>', 'only runs with this status: running, finished or failed')
+      .option(
+        '--status <status>',
+        'only runs with this status: running, finished, failed or interrupted',
+      )
       .option('--limit <n>', 'at most this many runs (0: all)', '50')
       .option('--json', 'print JSON ({ runs: [...] })'),
   ).action(async (opts: ListOptions) => {
@@ -131,7 +135,7 @@ function showRun(r: RunRecord): string {
       ['version', r.model ? `${r.model}@${r.version ?? '?'}` : '–'],
       ['dataset', datasetSummary(r.dataset)],
       ['git commit', r.gitCommit ?? '–'],
-      ['host / user', `${r.host} / ${r.user}`],
+      ['host / user', `${r.host}${r.pid !== null ? ` (pid ${r.pid})` : ''} / ${r.user}`],
       ['sentio', r.sentioVersion],
       ['tags', pairs(r.tags)],
       ...(r.error ? ([['error', color.red(r.error)]] as Array<[string, string]>) : []),

@@ -20,6 +20,7 @@ import type {
   NewVersionRow,
   RegistryBackend,
   RunFinishRow,
+  RunRowFilter,
 } from '../backend.js';
 import { notFound } from '../errors.js';
 import { decodeJson, decodeMetrics, encodeJson, encodeMetrics } from '../json.js';
@@ -29,7 +30,6 @@ import type {
   EvaluationRecord,
   ModelRecord,
   RegistryChangeEvent,
-  RunFilter,
   RunRecord,
   TagChanges,
   VersionRecord,
@@ -40,7 +40,7 @@ import { PgDeployBackend } from './deploy.js';
 import { readPgSchemaVersion } from './migrations.js';
 
 const RUN_COLUMNS = `r.id, e.name AS experiment, r.status, r.params, r.started_at, r.ended_at,
-  r.duration_ms, r.dataset, r.git_commit, r.host, r.user_name, r.sentio_version, r.model, r.version, r.error`;
+  r.duration_ms, r.dataset, r.git_commit, r.host, r.pid, r.user_name, r.sentio_version, r.model, r.version, r.error`;
 
 const VERSION_COLUMNS = `v.id, m.name AS model, v.version, v.created_at, v.run_id, v.model_sha256,
   v.config, v.dataset, v.description`;
@@ -138,8 +138,8 @@ export class PgBackend implements RegistryBackend {
   async insertRunRow(tx: Tx, row: NewRunRow): Promise<void> {
     const expId = await this.experimentId(tx, row.experiment, row.startedAt);
     await tx.query(
-      `INSERT INTO runs (id, experiment_id, status, params, started_at, dataset, git_commit, host, user_name, sentio_version)
-       VALUES ($1, $2, 'running', $3, $4, $5, $6, $7, $8, $9)`,
+      `INSERT INTO runs (id, experiment_id, status, params, started_at, dataset, git_commit, host, pid, user_name, sentio_version)
+       VALUES ($1, $2, 'running', $3, $4, $5, $6, $7, $8, $9, $10)`,
       [
         row.id,
         expId,
@@ -148,6 +148,7 @@ export class PgBackend implements RegistryBackend {
         jsonOrNull(row.dataset),
         row.gitCommit,
         row.host,
+        row.pid,
         row.user,
         row.sentioVersion,
       ],
@@ -235,6 +236,7 @@ export class PgBackend implements RegistryBackend {
       dataset: decodeJson(r.dataset as string | null),
       gitCommit: (r.git_commit as string | null) ?? null,
       host: r.host as string,
+      pid: (r.pid as number | null) ?? null,
       user: r.user_name as string,
       sentioVersion: r.sentio_version as string,
       model: (r.model as string | null) ?? null,
@@ -259,7 +261,7 @@ export class PgBackend implements RegistryBackend {
     });
   }
 
-  listRuns(filter: RunFilter): Promise<RunRecord[]> {
+  listRuns(filter: RunRowFilter): Promise<RunRecord[]> {
     return this.db.read(async (tx) =>
       this.runRecords(
         tx,
@@ -431,6 +433,7 @@ export class PgBackend implements RegistryBackend {
       dataset: run.dataset,
       gitCommit: run.gitCommit,
       host: run.host,
+      pid: run.pid ?? null, // absent in exports from before pids were recorded
       user: run.user,
       sentioVersion: run.sentioVersion,
     });

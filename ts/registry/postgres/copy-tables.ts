@@ -58,6 +58,7 @@ export const TABLES: readonly TableSpec[] = [
       c('dataset', 'json'),
       c('git_commit', 'text'),
       c('host', 'text'),
+      c('pid', 'int'),
       c('user', 'text', 'user_name'),
       c('sentio_version', 'text'),
       c('model', 'text'),

@@ -309,6 +309,15 @@ CREATE TABLE artifact_chunks (
 ALTER TABLE artifact_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
 `,
   },
+  {
+    version: 2,
+    description: 'runs record the pid of their process (a killed run reads as interrupted)',
+    // SQLite's step 4. With runs.host: a reader on that host can tell a running
+    // run whose process is gone (run-liveness.ts). Older runs keep NULL: unknown.
+    sql: `
+ALTER TABLE runs ADD COLUMN pid integer CHECK (pid IS NULL OR pid > 0);
+`,
+  },
 ];
 
 export const PG_LATEST_SCHEMA_VERSION: number =

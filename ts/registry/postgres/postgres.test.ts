@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import pg from 'pg';
@@ -168,6 +169,38 @@ test('postgres: a newer store is refused untouched; a failing step rolls back; a
   assert.equal(
     await scalar(url, "SELECT value FROM sentio.meta WHERE key = 'schema_version'"),
     String(next),
+  );
+});
+
+test('postgres: runs from before pids were recorded (schema v1) keep pid null and read as running', async (t) => {
+  const url = await freshDatabase(t);
+  const db = new PgDatabase(url, { readonly: false });
+  t.after(() => db.close());
+  await migratePg(
+    db,
+    PG_MIGRATIONS.filter((m) => m.version < 2),
+  );
+  const c = new pg.Client(url);
+  await c.connect();
+  try {
+    // Started on this very host and never closed: without a pid nobody can tell it died.
+    await c.query(
+      `WITH e AS (INSERT INTO sentio.experiments (name, created_at) VALUES ('e', now()) RETURNING id)
+       INSERT INTO sentio.runs (id, experiment_id, status, params, started_at, host, user_name, sentio_version)
+       SELECT '0123456789ab', e.id, 'running', '{}', now(), $1, 'me', '0.1.0' FROM e`,
+      [os.hostname()],
+    );
+  } finally {
+    await c.end();
+  }
+  const reg = await openRegistry(url, { readonly: true }); // a reader migrates it forward too
+  t.after(() => reg.close());
+  assert.equal(await reg.schemaVersion(), PG_LATEST_SCHEMA_VERSION);
+  const legacy = await reg.getRun('0123456789ab');
+  assert.deepEqual([legacy.status, legacy.pid], ['running', null]);
+  assert.deepEqual(
+    (await reg.listRuns({ status: 'running' })).map((r) => r.id),
+    ['0123456789ab'],
   );
 });
 

@@ -19,6 +19,7 @@ import type {
   NewVersionRow,
   RegistryBackend,
   RunFinishRow,
+  RunRowFilter,
 } from '../backend.js';
 import { notFound } from '../errors.js';
 import { decodeJson, decodeMetrics, encodeJson, encodeMetrics } from '../json.js';
@@ -27,7 +28,6 @@ import type {
   ArtifactReference,
   EvaluationRecord,
   ModelRecord,
-  RunFilter,
   RunRecord,
   TagChanges,
   VersionRecord,
@@ -143,7 +143,7 @@ export function openSqliteBackend(file: string, opts: SqliteOpenOptions): Sqlite
 }
 
 const RUN_COLUMNS = `r.id, e.name AS experiment, r.status, r.params, r.started_at, r.ended_at,
-  r.duration_ms, r.dataset, r.git_commit, r.host, r.user, r.sentio_version, r.model, r.version, r.error`;
+  r.duration_ms, r.dataset, r.git_commit, r.host, r.pid, r.user, r.sentio_version, r.model, r.version, r.error`;
 
 const VERSION_COLUMNS = `v.id, m.name AS model, v.version, v.created_at, v.run_id, v.model_sha256,
   v.config, v.dataset, v.description`;
@@ -224,8 +224,8 @@ export class SqliteBackend implements RegistryBackend {
   private insertRunRow(row: NewRunRow): void {
     const expId = this.experimentId(row.experiment, row.startedAt);
     this.q(
-      `INSERT INTO runs (id, experiment_id, status, params, started_at, dataset, git_commit, host, user, sentio_version)
-       VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO runs (id, experiment_id, status, params, started_at, dataset, git_commit, host, pid, user, sentio_version)
+       VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       row.id,
       expId,
@@ -234,6 +234,7 @@ export class SqliteBackend implements RegistryBackend {
       row.dataset === null || row.dataset === undefined ? null : encodeJson(row.dataset),
       row.gitCommit,
       row.host,
+      row.pid,
       row.user,
       row.sentioVersion,
     );
@@ -309,6 +310,7 @@ export class SqliteBackend implements RegistryBackend {
       dataset: decodeJson(r.dataset as string | null),
       gitCommit: (r.git_commit as string | null) ?? null,
       host: r.host as string,
+      pid: (r.pid as number | null) ?? null,
       user: r.user as string,
       sentioVersion: r.sentio_version as string,
       model: (r.model as string | null) ?? null,
@@ -329,7 +331,7 @@ export class SqliteBackend implements RegistryBackend {
     });
   }
 
-  listRuns(filter: RunFilter): Promise<RunRecord[]> {
+  listRuns(filter: RunRowFilter): Promise<RunRecord[]> {
     return this.exec(() => {
       const rows = this.q(
         `SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id
@@ -468,6 +470,7 @@ export class SqliteBackend implements RegistryBackend {
       dataset: run.dataset,
       gitCommit: run.gitCommit,
       host: run.host,
+      pid: run.pid ?? null, // absent in exports from before pids were recorded
       user: run.user,
       sentioVersion: run.sentioVersion,
     });

@@ -257,6 +257,15 @@ CREATE INDEX deploy_events_by_model ON deploy_events(model_id, env, id);
 ${immutable('deploy_events', 'deployment events')}
 `,
   },
+  {
+    version: 4,
+    description: 'runs record the pid of their process (a killed run reads as interrupted)',
+    // With runs.host: a reader on that host can tell a running run whose
+    // process is gone (run-liveness.ts). Older runs keep NULL: unknown.
+    sql: `
+ALTER TABLE runs ADD COLUMN pid INTEGER CHECK (pid IS NULL OR pid > 0);
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -55,6 +55,21 @@ export async function registerFake(
   });
 }
 
+/**
+ * The pid of a process that has exited and been reaped: a short child, waited
+ * for. Linux hands out pids in increasing order, so it is not reused soon.
+ */
+export function deadPid(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
+    child.on('error', reject);
+    child.on('exit', () => {
+      if (child.pid === undefined) reject(new Error('the child got no pid'));
+      else resolve(child.pid);
+    });
+  });
+}
+
 export interface CliResult {
   code: number | null;
   stdout: string;
