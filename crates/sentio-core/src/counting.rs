@@ -158,6 +158,76 @@ impl Stat {
     }
 }
 
+/// Where a kept feature came from: a unigram's token id, or a candidate id.
+#[derive(Debug, Clone, Copy)]
+enum Origin {
+    Unigram(u32),
+    Candidate(u64),
+}
+
+/// A candidate that passed the document-frequency bounds.
+#[derive(Debug, Clone, Copy)]
+struct Kept {
+    /// Sort key of the term's first two tokens: (rank + 1) of each, 0 for
+    /// a missing second token, so a prefix sorts first.
+    key: u64,
+    df: u32,
+    tf: u64,
+    /// The term's token ids are `pool[start..start + len]`.
+    start: u32,
+    len: u8,
+    origin: Origin,
+}
+
+/// Kept candidates with their token ids (`pool`) and those tokens' ranks
+/// (`rank_pool`, same positions).
+#[derive(Debug, Default)]
+struct Gathered {
+    kept: Vec<Kept>,
+    pool: Vec<u32>,
+    rank_pool: Vec<u32>,
+}
+
+impl Gathered {
+    fn push(&mut self, ids: &[u32], stat: &Stat, origin: Origin, ranks: &[u32]) {
+        // Ranks are below the token count, so rank + 1 fits in 32 bits.
+        let rank = |i: usize| {
+            ids.get(i).map(|&id| {
+                ranks
+                    .get(id as usize)
+                    .copied()
+                    .unwrap_or(u32::MAX - 1)
+                    .min(u32::MAX - 1) as u64
+                    + 1
+            })
+        };
+        let key = (rank(0).unwrap_or(0) << 32) | rank(1).unwrap_or(0);
+        self.kept.push(Kept {
+            key,
+            df: stat.df,
+            tf: stat.tf,
+            start: self.pool.len() as u32,
+            len: ids.len() as u8,
+            origin,
+        });
+        self.pool.extend_from_slice(ids);
+        self.rank_pool.extend(
+            ids.iter()
+                .map(|&id| ranks.get(id as usize).copied().unwrap_or(u32::MAX)),
+        );
+    }
+
+    fn append(&mut self, other: &Gathered) {
+        let base = self.pool.len() as u32;
+        self.kept.extend(other.kept.iter().map(|k| Kept {
+            start: k.start + base,
+            ..*k
+        }));
+        self.pool.extend_from_slice(&other.pool);
+        self.rank_pool.extend_from_slice(&other.rank_pool);
+    }
+}
+
 /// The features that survive pruning, in vocabulary (sorted term) order, as
 /// the global token ids each is made of (the term strings are built only if
 /// asked for: see [`crate::vocab::VocabIndex::terms`]).
@@ -497,56 +567,61 @@ impl NgramCounter {
                 format!("max_df ({high} documents) is below min_df ({low} documents) for {n} documents"),
             );
         }
-        // Where a kept feature came from: a unigram's token id, or a candidate id.
-        #[derive(Clone, Copy)]
-        enum Origin {
-            Unigram(u32),
-            Candidate(u64),
-        }
         // Every token's rank in byte order of the token strings. Tokens are
         // runs of word characters, all above the space that joins an n-gram's
         // tokens, so n-gram strings sort exactly as their tokens' rank
         // sequences (a prefix first): the vocabulary is sorted on those
         // integers without building or comparing a string per candidate.
         let ranks = token_ranks(&table.strings);
-        // (df, tf, start and length of its token ids in `pool`, origin);
-        // `rank_pool` holds the same tokens' ranks.
-        let mut kept: Vec<(u32, u64, u32, u8, Origin)> = Vec::new();
-        let mut pool: Vec<u32> = Vec::new();
-        let mut rank_pool: Vec<u32> = Vec::new();
-        let mut push = |ids: &[u32], stat: &Stat, origin: Origin| {
-            let df = stat.df as f64;
-            if df < low || df > high {
-                return;
+        // The kept candidates of the unigram table (part PARTITIONS) and of
+        // each partition, gathered in parallel, then joined in part order.
+        let part_ids: Vec<usize> = (0..=PARTITIONS).collect();
+        let gathered = parallel::map(&part_ids, |&p| {
+            let mut g = Gathered::default();
+            let keep = |stat: &Stat| {
+                let df = stat.df as f64;
+                df >= low && df <= high
+            };
+            if p == PARTITIONS {
+                for (t, stat) in self.uni.iter().enumerate() {
+                    if stat.df > 0 && keep(stat) {
+                        g.push(&[t as u32], stat, Origin::Unigram(t as u32), &ranks);
+                    }
+                }
+            } else if let Some(part) = self.parts.get(p) {
+                let origin = |s: &Stat| Origin::Candidate(s.idx as u64 * PARTITIONS as u64 + p as u64);
+                for (&k, stat) in part.short.iter().filter(|(_, s)| keep(s)) {
+                    g.push(&[(k >> 32) as u32, k as u32], stat, origin(stat), &ranks);
+                }
+                for (k, stat) in part.longer.iter().filter(|(_, s)| keep(s)) {
+                    g.push(k, stat, origin(stat), &ranks);
+                }
             }
-            kept.push((stat.df, stat.tf, pool.len() as u32, ids.len() as u8, origin));
-            pool.extend_from_slice(ids);
-            rank_pool.extend(
-                ids.iter()
-                    .map(|&id| ranks.get(id as usize).copied().unwrap_or(u32::MAX)),
-            );
-        };
-        for (t, stat) in self.uni.iter().enumerate() {
-            if stat.df > 0 {
-                push(&[t as u32], stat, Origin::Unigram(t as u32));
+            g
+        });
+        // Unigrams first, then the partitions in order (any fixed order would
+        // do: the sorts below are total, as terms are distinct).
+        let order = std::iter::once(PARTITIONS).chain(0..PARTITIONS);
+        let mut all = Gathered::default();
+        for p in order {
+            if let Some(g) = gathered.get(p) {
+                all.append(g);
             }
         }
-        for (p, part) in self.parts.iter().enumerate() {
-            let origin = |s: &Stat| Origin::Candidate(s.idx as u64 * PARTITIONS as u64 + p as u64);
-            for (&k, stat) in &part.short {
-                push(&[(k >> 32) as u32, k as u32], stat, origin(stat));
-            }
-            for (k, stat) in &part.longer {
-                push(k, stat, origin(stat));
-            }
-        }
-        let term_ranks = |k: &(u32, u64, u32, u8, Origin)| &rank_pool[k.2 as usize..k.2 as usize + k.3 as usize];
+        drop(gathered);
+        let Gathered {
+            mut kept,
+            pool,
+            rank_pool,
+        } = all;
+        let term_ranks = |k: &Kept| &rank_pool[k.start as usize..k.start as usize + k.len as usize];
+        // Term order: the two-token prefix key, then (only n-grams of three
+        // or more tokens can tie on it) the whole rank sequence.
+        let by_term = |a: &Kept, b: &Kept| a.key.cmp(&b.key).then_with(|| term_ranks(a).cmp(term_ranks(b)));
         if let Some(limit) = cfg.max_features {
             if kept.len() as u64 > limit {
                 // Most frequent first; ties broken alphabetically so the cut is deterministic.
-                parallel::sort_by(&mut kept, |a, b| {
-                    b.1.cmp(&a.1).then_with(|| term_ranks(a).cmp(term_ranks(b)))
-                });
+                parallel::sort_by(&mut kept, |a, b| b.tf.cmp(&a.tf).then_with(|| by_term(a, b)));
                 kept.truncate(limit as usize);
             }
         }
@@ -556,7 +631,7 @@ impl NgramCounter {
                 "after pruning, no terms remain: lower min_df or raise max_df",
             );
         }
-        parallel::sort_by(&mut kept, |a, b| term_ranks(a).cmp(term_ranks(b)));
+        parallel::sort_by(&mut kept, by_term);
         let n_cands = self.parts.iter().map(|p| p.next as u64).max().unwrap_or(0) * PARTITIONS as u64;
         let mut out = Pruned {
             df: Vec::with_capacity(kept.len()),
@@ -570,7 +645,10 @@ impl NgramCounter {
                 Vec::new()
             },
         };
-        for (df, _, start, len, origin) in kept {
+        for Kept {
+            df, start, len, origin, ..
+        } in kept
+        {
             let f = out.df.len() as u32;
             let ids = &pool[start as usize..start as usize + len as usize];
             match origin {
