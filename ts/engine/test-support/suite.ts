@@ -451,6 +451,32 @@ export function runEngineSuite(options: SuiteOptions): void {
       assert.ok(p.probabilities.every(Number.isFinite));
     });
 
+    it('texts in any script reach the engine exactly (string arrays = their UTF-8 bytes)', () => {
+      // ASCII, a little and a lot of non-ASCII (the native binding sizes its
+      // first UTF-8 buffer for mostly-ASCII text and falls back when it may
+      // not fit), astral characters, a lone surrogate (V8 and Buffer.from
+      // both write U+FFFD), empty.
+      const texts = [
+        'a great movie, really great',
+        `${'great film '.repeat(30)}élève café naïve`,
+        // Known words at the end: a truncated conversion would lose them.
+        `${'élève café naïve déjà vu '.repeat(40)} awful boring`,
+        `${'東京タワー 映画 最高 '.repeat(60)} great fun`,
+        `great 😀 movie ${'😀'.repeat(200)} bad awful`,
+        'great \ud800 movie',
+        '',
+      ];
+      const batch = model.predictBatch(texts);
+      const k = model.classes.length;
+      texts.forEach((t, i) => {
+        assertSameFloats(
+          batch.probabilities.subarray(i * k, (i + 1) * k),
+          model.predictBytes(new TextEncoder().encode(t)).probabilities,
+          `text ${i}`,
+        );
+      });
+    });
+
     it('a 10 MB text is scored', () => {
       const sentence = 'The plot was great but the acting was awful, really bad. ';
       const big = sentence.repeat(Math.ceil((10 * 1024 * 1024) / sentence.length));
