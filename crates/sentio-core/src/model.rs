@@ -11,7 +11,7 @@ use crate::naive_bayes::{softmax_in_place, Classifier};
 use crate::parallel;
 use crate::space::FeatureSpace;
 use crate::tokenizer::Tokenizer;
-use crate::weighting::{Row, Weighting};
+use crate::weighting::{sublinear_table, Row, Weighting};
 
 /// Deterministic facts about the training data (no clocks, no hosts).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,14 +77,6 @@ pub struct Explanation {
     pub prediction: Prediction,
     /// Top contributions, largest first.
     pub contributions: Vec<Contribution>,
-}
-
-/// `1 + ln(c)` (scikit-learn's sublinear term frequency) for the small
-/// counts that make up nearly every document, from one table (same function,
-/// so the same bits, as computing it).
-fn sublinear_table() -> &'static [f64; 64] {
-    static TABLE: std::sync::OnceLock<[f64; 64]> = std::sync::OnceLock::new();
-    TABLE.get_or_init(|| std::array::from_fn(|i| crate::math::ln(i as f64) + 1.0))
 }
 
 /// Lay the scoring table out with the most frequent features first (by

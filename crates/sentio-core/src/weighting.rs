@@ -44,14 +44,20 @@ pub fn idf_from_df(df: &[u32], n_docs: u64, smooth: bool) -> Vec<f64> {
         .collect()
 }
 
-/// `1 + ln tf`. Counts are small integers, so most come from a table of the
-/// same expression (same bits) instead of one `ln` each.
+/// `1 + ln(c)` (scikit-learn's sublinear term frequency) for the small
+/// counts that make up nearly every document, from one table (same function,
+/// so the same bits, as computing it). Training and scoring both use it.
+pub(crate) fn sublinear_table() -> &'static [f64; TF_MEMO] {
+    static TABLE: std::sync::OnceLock<[f64; TF_MEMO]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| std::array::from_fn(|i| ln(i as f64) + 1.0))
+}
+
+/// `1 + ln tf`, from [`sublinear_table`] when `tf` is a small integer.
 #[inline]
 fn sublinear(tf: f64) -> f64 {
-    static TABLE: std::sync::OnceLock<[f64; TF_MEMO]> = std::sync::OnceLock::new();
     let i = tf as usize;
     if i as f64 == tf && i < TF_MEMO {
-        TABLE.get_or_init(|| std::array::from_fn(|k| ln(k as f64) + 1.0))[i]
+        sublinear_table()[i]
     } else {
         ln(tf) + 1.0
     }
