@@ -256,15 +256,8 @@ impl Trainer {
     /// building, which uses the trainer up.
     #[napi(catch_unwind)]
     pub fn finish(&self) -> Result<Model> {
-        guard(|| {
-            self.slot.with(|t| t.ready())?;
-            let trainer = self.slot.take(State::Finished)?;
-            let result = finish(trainer);
-            if matches!(&result, Err(e) if e.code == PANIC) {
-                self.slot.set(State::Broken);
-            }
-            Ok(Model::from_core(result?))
-        })
+        // The same checkout as `finishAsync`, run here and now.
+        guard(|| Ok(Model::from_core(self.slot.check_out()?.finish()?)))
     }
 
     /// Documents seen by `learn` so far (as of the last completed call: an
