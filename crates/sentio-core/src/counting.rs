@@ -190,31 +190,24 @@ struct Gathered {
 
 impl Gathered {
     fn push(&mut self, ids: &[u32], stat: &Stat, origin: Origin, ranks: &[u32]) {
-        // Ranks are below the token count, so rank + 1 fits in 32 bits.
-        let rank = |i: usize| {
-            ids.get(i).map(|&id| {
-                ranks
-                    .get(id as usize)
-                    .copied()
-                    .unwrap_or(u32::MAX - 1)
-                    .min(u32::MAX - 1) as u64
-                    + 1
-            })
-        };
-        let key = (rank(0).unwrap_or(0) << 32) | rank(1).unwrap_or(0);
-        self.kept.push(Kept {
-            key,
-            df: stat.df,
-            tf: stat.tf,
-            start: self.pool.len() as u32,
-            len: ids.len() as u8,
-            origin,
-        });
+        let start = self.pool.len();
         self.pool.extend_from_slice(ids);
         self.rank_pool.extend(
             ids.iter()
                 .map(|&id| ranks.get(id as usize).copied().unwrap_or(u32::MAX)),
         );
+        // Rank + 1 of the first two tokens (0 for none, so a prefix sorts
+        // first); ranks are below the token count, so + 1 stays in 32 bits.
+        let term_ranks = &self.rank_pool[start..];
+        let prefix = |i: usize| term_ranks.get(i).map_or(0, |&r| r.saturating_add(1) as u64);
+        self.kept.push(Kept {
+            key: (prefix(0) << 32) | prefix(1),
+            df: stat.df,
+            tf: stat.tf,
+            start: start as u32,
+            len: ids.len() as u8,
+            origin,
+        });
     }
 
     fn append(&mut self, other: &Gathered) {

@@ -249,9 +249,9 @@ impl Model {
 
     /// Σ w·log P(f|c) into `out` for the (row, count) pairs of a text (with
     /// two classes: 0 and Σ w·(log P(f|1) − log P(f|0)), the same
-    /// probabilities after the softmax); returns the norm of the weights. Weight, normalise and score in one
-    /// pass: normalisation is a common scale, so Σ (w/‖w‖)·logp =
-    /// (Σ w·logp)/‖w‖.
+    /// probabilities after the softmax); returns the norm of the weights.
+    /// Weight, normalise and score in one pass: normalisation is a common
+    /// scale, so Σ (w/‖w‖)·logp = (Σ w·logp)/‖w‖.
     #[inline]
     fn score_counts(&self, counts: &[(u32, u32)], out: &mut [f64]) -> f64 {
         let k = self.classes.len();

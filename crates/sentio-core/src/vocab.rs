@@ -308,9 +308,9 @@ impl VocabIndex {
 
     /// Build from features in vocabulary (sorted term) order given as token
     /// ids in a global token table, as training knows them: no string is
-    /// built, split or re-hashed per feature (`terms` builds them on demand). Returns the index and the map from global
-    /// token id to this vocabulary's token id (NONE for tokens no feature
-    /// uses).
+    /// built, split or re-hashed per feature (`terms` builds them on
+    /// demand). Returns the index and the map from global token id to this
+    /// vocabulary's token id (NONE for tokens no feature uses).
     pub fn from_token_ids(
         token_ids: &[u32],
         spans: &[(u32, u8)],
