@@ -12,6 +12,7 @@ use rustc_hash::FxHashMap;
 use crate::config::TrainConfig;
 use crate::error::{err, ErrorCode, Result};
 use crate::parallel;
+use crate::radix;
 use crate::token_table::short_key;
 use crate::tokenizer::Tokenizer;
 use crate::vocab::{pair_key, NONE};
@@ -210,14 +211,9 @@ impl Gathered {
         });
     }
 
-    fn append(&mut self, other: &Gathered) {
-        let base = self.pool.len() as u32;
-        self.kept.extend(other.kept.iter().map(|k| Kept {
-            start: k.start + base,
-            ..*k
-        }));
-        self.pool.extend_from_slice(&other.pool);
-        self.rank_pool.extend_from_slice(&other.rank_pool);
+    /// The ranks of a kept term's tokens.
+    fn ranks(&self, k: &Kept) -> &[u32] {
+        &self.rank_pool[k.start as usize..k.start as usize + k.len as usize]
     }
 }
 
@@ -593,43 +589,61 @@ impl NgramCounter {
             g
         });
         // Unigrams first, then the partitions in order (any fixed order would
-        // do: the sorts below are total, as terms are distinct).
-        let order = std::iter::once(PARTITIONS).chain(0..PARTITIONS);
-        let mut all = Gathered::default();
-        for p in order {
-            if let Some(g) = gathered.get(p) {
-                all.append(g);
-            }
+        // do: the sorts below are total, as terms are distinct). A kept term
+        // is named by its position in that concatenation (`g`), found back
+        // through the parts' offsets instead of copying every part into one
+        // list.
+        let order: Vec<usize> = std::iter::once(PARTITIONS).chain(0..PARTITIONS).collect();
+        let mut offsets = Vec::with_capacity(order.len() + 1);
+        offsets.push(0usize);
+        for &p in &order {
+            let before = offsets.last().copied().unwrap_or(0);
+            offsets.push(before + gathered.get(p).map_or(0, |g| g.kept.len()));
         }
-        drop(gathered);
-        let Gathered {
-            mut kept,
-            pool,
-            rank_pool,
-        } = all;
-        let term_ranks = |k: &Kept| &rank_pool[k.start as usize..k.start as usize + k.len as usize];
+        let total = offsets.last().copied().unwrap_or(0);
+        let at = |g: u64| -> (&Gathered, &Kept) {
+            let slot = offsets.partition_point(|&o| o as u64 <= g).saturating_sub(1);
+            let part = &gathered[order[slot]];
+            (part, &part.kept[g as usize - offsets[slot]])
+        };
         // Term order: the two-token prefix key, then (only n-grams of three
         // or more tokens can tie on it) the whole rank sequence.
-        let by_term = |a: &Kept, b: &Kept| a.key.cmp(&b.key).then_with(|| term_ranks(a).cmp(term_ranks(b)));
+        let by_term = |a: u64, b: u64| {
+            let (ea, eb) = (at(a), at(b));
+            ea.1.key
+                .cmp(&eb.1.key)
+                .then_with(|| ea.0.ranks(ea.1).cmp(eb.0.ranks(eb.1)))
+        };
+        let mut sorted: Vec<u64> = (0..total as u64).collect();
         if let Some(limit) = cfg.max_features {
-            if kept.len() as u64 > limit {
+            if total as u64 > limit {
                 // Most frequent first; ties broken alphabetically so the cut is deterministic.
-                parallel::sort_by(&mut kept, |a, b| b.tf.cmp(&a.tf).then_with(|| by_term(a, b)));
-                kept.truncate(limit as usize);
+                parallel::sort_by(&mut sorted, |&a, &b| {
+                    at(b).1.tf.cmp(&at(a).1.tf).then_with(|| by_term(a, b))
+                });
+                sorted.truncate(limit as usize);
             }
         }
-        if kept.is_empty() {
+        if sorted.is_empty() {
             return err(
                 ErrorCode::EmptyVocabulary,
                 "after pruning, no terms remain: lower min_df or raise max_df",
             );
         }
-        parallel::sort_by(&mut kept, by_term);
+        let describe = |g: u64| {
+            let k = at(g).1;
+            let candidate = match k.origin {
+                Origin::Candidate(c) => c,
+                Origin::Unigram(_) => 0,
+            };
+            (k.key, k.df, candidate)
+        };
+        let terms = sort_terms(sorted, total as u64, ranks.len(), describe, by_term);
         let n_cands = self.parts.iter().map(|p| p.next as u64).max().unwrap_or(0) * PARTITIONS as u64;
         let mut out = Pruned {
-            df: Vec::with_capacity(kept.len()),
-            token_ids: Vec::with_capacity(pool.len()),
-            spans: Vec::with_capacity(kept.len()),
+            df: Vec::with_capacity(terms.len()),
+            token_ids: Vec::with_capacity(gathered.iter().map(|g| g.pool.len()).sum()),
+            spans: Vec::with_capacity(terms.len()),
             unigram_feature: vec![NONE; self.uni.len()],
             // Beyond u32 ids nothing was recorded, so no map is needed.
             candidate_feature: if n_cands <= u32::MAX as u64 {
@@ -638,12 +652,25 @@ impl NgramCounter {
                 Vec::new()
             },
         };
-        for Kept {
-            df, start, len, origin, ..
-        } in kept
-        {
-            let f = out.df.len() as u32;
-            let ids = &pool[start as usize..start as usize + len as usize];
+        // Terms of at most two tokens are read off their sorted keys (token
+        // ids from ranks); others from their gathered entry.
+        let short_terms = self.max_n <= 2;
+        let mut token_of_rank = Vec::new();
+        if short_terms && terms.packed() {
+            token_of_rank = vec![NONE; ranks.len()];
+            for (t, &r) in ranks.iter().enumerate() {
+                if let Some(slot) = token_of_rank.get_mut(r as usize) {
+                    *slot = t as u32;
+                }
+            }
+        }
+        let token = |prefix: u32| {
+            token_of_rank
+                .get((prefix as usize).wrapping_sub(1))
+                .copied()
+                .unwrap_or(NONE)
+        };
+        let mut note = |f: u32, origin: Origin, ids: &[u32], df: u32| {
             match origin {
                 Origin::Unigram(t) => {
                     if let Some(slot) = out.unigram_feature.get_mut(t as usize) {
@@ -656,11 +683,132 @@ impl NgramCounter {
                     }
                 }
             }
-            out.spans.push((out.token_ids.len() as u32, len));
+            out.spans.push((out.token_ids.len() as u32, ids.len() as u8));
             out.token_ids.extend_from_slice(ids);
             out.df.push(df);
+        };
+        for (f, term) in terms.iter().enumerate() {
+            let f = f as u32;
+            match term {
+                SortedTerm::Key {
+                    prefix, df, candidate, ..
+                } if short_terms => {
+                    let (a, b) = (token(prefix.0), token(prefix.1));
+                    if prefix.1 == 0 {
+                        note(f, Origin::Unigram(a), &[a], df);
+                    } else {
+                        note(f, Origin::Candidate(candidate), &[a, b], df);
+                    }
+                }
+                SortedTerm::Key { g, .. } | SortedTerm::Index(g) => {
+                    let (part, k) = at(g);
+                    note(
+                        f,
+                        k.origin,
+                        &part.pool[k.start as usize..k.start as usize + k.len as usize],
+                        k.df,
+                    );
+                }
+            }
         }
         Ok(out)
+    }
+}
+
+/// Kept terms in term order, as [`sort_terms`] returns them.
+struct SortedTerms {
+    /// Set when the terms were radix-sorted on packed keys: then `items`
+    /// are (prefix key << g_bits | g, df << 32 | candidate id), else (g, 0).
+    packing: Option<(u32, u32)>,
+    items: Vec<(u64, u64)>,
+}
+
+/// One term of [`SortedTerms`]: its two-token prefix (rank + 1 of each, 0
+/// for none), document frequency and candidate id (0 for a unigram) when
+/// known from the sort, else only its position `g`.
+enum SortedTerm {
+    Key {
+        g: u64,
+        prefix: (u32, u32),
+        df: u32,
+        candidate: u64,
+    },
+    Index(u64),
+}
+
+impl SortedTerms {
+    fn len(&self) -> usize {
+        self.items.len()
+    }
+    fn packed(&self) -> bool {
+        self.packing.is_some()
+    }
+    fn iter(&self) -> impl Iterator<Item = SortedTerm> + '_ {
+        self.items.iter().map(move |&(x, info)| match self.packing {
+            Some((rank_bits, g_bits)) => {
+                let key = x >> g_bits;
+                SortedTerm::Key {
+                    g: x & ((1u64 << g_bits) - 1),
+                    prefix: ((key >> rank_bits) as u32, (key & ((1u64 << rank_bits) - 1)) as u32),
+                    df: (info >> 32) as u32,
+                    candidate: info & 0xffff_ffff,
+                }
+            }
+            None => SortedTerm::Index(x),
+        })
+    }
+}
+
+/// Sort kept terms (named by their position `g` < `g_end`) into term
+/// order. `describe(g)` gives the two-token prefix key ((rank + 1) << 32 |
+/// (rank + 1), ranks below `n_ranks`), df and candidate id. When the prefix
+/// and `g` pack into one u64 they are radix-sorted together with df and
+/// candidate (so reading the result needs no lookups); runs that tie on the
+/// prefix (terms of three or more tokens) are then ordered by `by_term`,
+/// which must agree with the prefix order. Otherwise everything is sorted
+/// by `by_term`.
+fn sort_terms(
+    mut sorted: Vec<u64>,
+    g_end: u64,
+    n_ranks: usize,
+    describe: impl Fn(u64) -> (u64, u32, u64) + Sync,
+    by_term: impl Fn(u64, u64) -> std::cmp::Ordering + Sync,
+) -> SortedTerms {
+    let bits = |n: u64| 64 - n.leading_zeros();
+    let (rank_bits, g_bits) = (bits(n_ranks as u64 + 1), bits(g_end));
+    if 2 * rank_bits + g_bits > 64 || g_end > u32::MAX as u64 {
+        parallel::sort_by(&mut sorted, |&a, &b| by_term(a, b));
+        return SortedTerms {
+            packing: None,
+            items: sorted.into_iter().map(|g| (g, 0)).collect(),
+        };
+    }
+    let mut items: Vec<(u64, u64)> = sorted
+        .iter()
+        .map(|&g| {
+            let (k, df, candidate) = describe(g);
+            let key = ((k >> 32) << rank_bits) | (k & 0xffff_ffff);
+            // Candidate ids beyond 32 bits have no feature map entry anyway.
+            let candidate = u32::try_from(candidate).unwrap_or(u32::MAX);
+            ((key << g_bits) | g, ((df as u64) << 32) | candidate as u64)
+        })
+        .collect();
+    drop(sorted);
+    let mut tmp = Vec::new();
+    radix::sort_by_bits(&mut items, &mut tmp, |x| x.0, g_bits, g_bits + 2 * rank_bits);
+    let g_mask = (1u64 << g_bits) - 1;
+    let mut i = 0;
+    while i < items.len() {
+        let here = items[i].0 >> g_bits;
+        let run = items[i..].iter().take_while(|x| x.0 >> g_bits == here).count();
+        if run > 1 {
+            items[i..i + run].sort_unstable_by(|a, b| by_term(a.0 & g_mask, b.0 & g_mask));
+        }
+        i += run;
+    }
+    SortedTerms {
+        packing: Some((rank_bits, g_bits)),
+        items,
     }
 }
 

@@ -1,8 +1,9 @@
-//! Sorting a document's feature ids. Training sorts one short list of u32
-//! per document (a few hundred ids below a few million); a least-significant
-//! digit radix sort with 8-bit digits does that in a few linear passes,
-//! several times faster than a comparison sort, and skips the passes whose
-//! digit is the same for every id.
+//! Least-significant digit radix sorts for training's integer sorts: a
+//! document's feature ids (a few hundred u32 below a few million, 8-bit
+//! digits) and the vocabulary's packed term keys (hundreds of thousands of
+//! u64, 12-bit digits over the key's bits only). A few linear passes are
+//! several times faster than a comparison sort; passes whose digit is the
+//! same for every value are skipped.
 
 /// Below this length a comparison sort is cheaper than the histograms.
 const SMALL: usize = 48;
@@ -44,6 +45,40 @@ pub fn sort_u32(v: &mut Vec<u32>, tmp: &mut Vec<u32>) {
     }
 }
 
+/// Sort `v` stably by bits `lo..hi` of `key(item)` (the other bits ride
+/// along: callers pack a payload below `lo`); `tmp` is scratch space.
+pub fn sort_by_bits<T: Copy + Default>(v: &mut Vec<T>, tmp: &mut Vec<T>, key: impl Fn(&T) -> u64, lo: u32, hi: u32) {
+    const DIGIT: u32 = 12;
+    let hi = hi.min(64);
+    let mut shift = lo;
+    let mut counts = vec![0u32; 1 << DIGIT];
+    while shift < hi {
+        let width = DIGIT.min(hi - shift);
+        let mask = (1u64 << width) - 1;
+        counts.iter_mut().for_each(|c| *c = 0);
+        for x in v.iter() {
+            counts[((key(x) >> shift) & mask) as usize] += 1;
+        }
+        if !counts.iter().any(|&n| n as usize == v.len()) {
+            let mut sum = 0u32;
+            for n in counts.iter_mut() {
+                let here = *n;
+                *n = sum;
+                sum += here;
+            }
+            tmp.clear();
+            tmp.resize(v.len(), T::default());
+            for x in v.iter() {
+                let slot = &mut counts[((key(x) >> shift) & mask) as usize];
+                tmp[*slot as usize] = *x;
+                *slot += 1;
+            }
+            std::mem::swap(v, tmp);
+        }
+        shift += width;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -61,6 +96,17 @@ mod tests {
             expected.sort_unstable();
             let mut tmp = Vec::new();
             sort_u32(&mut v, &mut tmp);
+            prop_assert_eq!(v, expected);
+        }
+
+        #[test]
+        fn sorts_by_bits_stably(mut v in proptest::collection::vec(any::<u64>(), 0..2000), lo in 0u32..40, width in 0u32..30) {
+            let hi = lo + width;
+            let key = |x: u64| (x >> lo) & ((1u64 << width) - 1);
+            let mut expected = v.clone();
+            expected.sort_by_key(|&x| key(x));
+            let mut tmp = Vec::new();
+            sort_by_bits(&mut v, &mut tmp, |&x| x, lo, hi);
             prop_assert_eq!(v, expected);
         }
     }
