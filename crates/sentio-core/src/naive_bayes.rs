@@ -6,24 +6,42 @@ use crate::math::{exp, ln};
 use crate::parallel;
 use crate::weighting::Row;
 
+/// Documents are summed in blocks of this many; block `b` goes to half
+/// `b % 2` (see [`Accumulator`]).
+const BLOCK: u64 = 1024;
+
 /// Sufficient statistics while training: per class, the summed feature
-/// values and the document count. Sums run in document order for every
-/// feature (the work is split by feature range, not by document), so the
-/// result is bit-identical whatever the thread count or chunking.
+/// values and the document count. The sums are kept in two halves (even and
+/// odd blocks of [`BLOCK`] documents, by document number), each summed in
+/// document order for every feature, and added together at the end. The
+/// halves are fixed by document numbers alone, so the result is
+/// bit-identical whatever the thread count or chunking, and the two halves
+/// can be summed side by side without sharing memory (see
+/// [`Accumulator::add_built`]).
 #[derive(Debug, Clone)]
 pub struct Accumulator {
     n_features: usize,
-    /// One vector per class (in order of first appearance), length n_features.
-    pub feature_count: Vec<Vec<f64>>,
+    /// `halves[h][c]`: half h's sums for class c (in order of first
+    /// appearance), length n_features. Allocated zeroed: a half no document
+    /// reached costs no memory.
+    halves: [Vec<Vec<f64>>; 2],
     pub class_count: Vec<u64>,
+    /// Documents added so far: the number of the next one.
+    n_docs: u64,
+}
+
+#[inline]
+fn half_of(doc: u64) -> usize {
+    ((doc / BLOCK) % 2) as usize
 }
 
 impl Accumulator {
     pub fn new(n_features: usize) -> Self {
         Accumulator {
             n_features,
-            feature_count: Vec::new(),
+            halves: [Vec::new(), Vec::new()],
             class_count: Vec::new(),
+            n_docs: 0,
         }
     }
 
@@ -31,32 +49,44 @@ impl Accumulator {
         self.n_features
     }
 
-    /// Add weighted rows with their class ids (ids may be new classes).
-    pub fn add(&mut self, rows: &[Row], classes: &[u32]) {
+    fn count_classes(&mut self, classes: &[u32]) {
         for &c in classes {
             while self.class_count.len() <= c as usize {
                 self.class_count.push(0);
-                self.feature_count.push(vec![0.0; self.n_features]);
+                for half in self.halves.iter_mut() {
+                    half.push(vec![0.0; self.n_features]);
+                }
             }
             self.class_count[c as usize] += 1;
         }
+    }
+
+    /// Add weighted rows with their class ids (ids may be new classes),
+    /// numbered on from the documents added before.
+    pub fn add(&mut self, rows: &[Row], classes: &[u32]) {
+        self.count_classes(classes);
+        let first = self.n_docs;
+        self.n_docs += rows.len() as u64;
         let ranges = parallel::ranges(self.n_features, parallel::workers() * 2);
-        // Carve every class vector into the same feature ranges; shard s owns
-        // range s of every class.
-        let mut shards: Vec<(usize, Vec<&mut [f64]>)> = ranges.iter().map(|r| (r.start, Vec::new())).collect();
-        for fc in self.feature_count.iter_mut() {
-            let mut rest: &mut [f64] = fc.as_mut_slice();
-            for (s, r) in ranges.iter().enumerate() {
-                let (head, tail) = rest.split_at_mut(r.len());
-                shards[s].1.push(head);
-                rest = tail;
+        // Carve every class vector of both halves into the same feature
+        // ranges; shard s owns range s of all of them.
+        type Shard<'a> = (usize, [Vec<&'a mut [f64]>; 2]);
+        let mut shards: Vec<Shard> = ranges.iter().map(|r| (r.start, [Vec::new(), Vec::new()])).collect();
+        for (h, half) in self.halves.iter_mut().enumerate() {
+            for fc in half.iter_mut() {
+                let mut rest: &mut [f64] = fc.as_mut_slice();
+                for (s, r) in ranges.iter().enumerate() {
+                    let (head, tail) = rest.split_at_mut(r.len());
+                    shards[s].1[h].push(head);
+                    rest = tail;
+                }
             }
         }
-        parallel::for_each_mut(&mut shards, |_, (lo, per_class)| {
+        parallel::for_each_mut(&mut shards, |_, (lo, per_half)| {
             let lo = *lo as u32;
-            let hi = lo + per_class.first().map_or(0, |s| s.len()) as u32;
-            for (row, &c) in rows.iter().zip(classes) {
-                let target = &mut per_class[c as usize];
+            let hi = lo + per_half[0].first().map_or(0, |s| s.len()) as u32;
+            for (i, (row, &c)) in rows.iter().zip(classes).enumerate() {
+                let target = &mut per_half[half_of(first + i as u64)][c as usize];
                 let start = row.partition_point(|(f, _)| *f < lo);
                 for &(f, v) in &row[start..] {
                     if f >= hi {
@@ -66,6 +96,52 @@ impl Accumulator {
                 }
             }
         });
+    }
+
+    /// Add `classes.len()` documents whose weighted rows `build(i, scratch,
+    /// row)` writes into `row` (i counts from 0 in this call), without
+    /// keeping the rows: each half sums its own documents on its own thread
+    /// as they are built. Same sums as [`Accumulator::add`] of those rows.
+    pub fn add_built<S: Default>(&mut self, classes: &[u32], build: impl Fn(usize, &mut S, &mut Row) + Sync) {
+        self.count_classes(classes);
+        let first = self.n_docs;
+        self.n_docs += classes.len() as u64;
+        let mut halves: Vec<(usize, &mut Vec<Vec<f64>>)> = self.halves.iter_mut().enumerate().collect();
+        parallel::for_each_mut(&mut halves, |_, (h, sums)| {
+            let (mut scratch, mut row) = (S::default(), Row::new());
+            let mut i = 0;
+            while i < classes.len() {
+                let doc = first + i as u64;
+                let block_end = ((doc / BLOCK + 1) * BLOCK - first).min(classes.len() as u64) as usize;
+                if half_of(doc) == *h {
+                    for (j, &c) in classes.iter().enumerate().take(block_end).skip(i) {
+                        row.clear();
+                        build(j, &mut scratch, &mut row);
+                        if let Some(target) = sums.get_mut(c as usize) {
+                            for &(f, v) in &row {
+                                if let Some(t) = target.get_mut(f as usize) {
+                                    *t += v;
+                                }
+                            }
+                        }
+                    }
+                }
+                i = block_end;
+            }
+        });
+    }
+
+    /// The per-class sums (half 0 + half 1), in class id order.
+    pub fn into_feature_counts(self) -> Vec<Vec<f64>> {
+        let [mut even, odd] = self.halves;
+        if self.n_docs > BLOCK {
+            for (e, o) in even.iter_mut().zip(&odd) {
+                for (a, b) in e.iter_mut().zip(o) {
+                    *a += b;
+                }
+            }
+        }
+        even
     }
 }
 
@@ -187,8 +263,42 @@ mod tests {
         for (r, c) in rows.chunks(7).zip(classes.chunks(7)) {
             b.add(r, c);
         }
-        assert_eq!(a.feature_count, b.feature_count);
         assert_eq!(a.class_count, vec![17, 17, 16]);
+        assert_eq!(a.class_count, b.class_count);
+        assert_eq!(a.into_feature_counts(), b.into_feature_counts());
+    }
+
+    /// Rows built on the fly sum exactly as added rows, across both halves
+    /// (more than one block of documents) and in any chunking.
+    #[test]
+    fn built_rows_sum_as_added_rows() {
+        let n = 3 * BLOCK as usize + 17;
+        let row = |i: usize| -> Row { vec![(i as u32 % 5, 1.0 / (i + 1) as f64), (5 + i as u32 % 4, 0.3 * i as f64)] };
+        let rows: Vec<Row> = (0..n).map(row).collect();
+        let classes: Vec<u32> = (0..n as u32).map(|i| (i * 7) % 3).collect();
+        let mut added = Accumulator::new(9);
+        for (r, c) in rows.chunks(500).zip(classes.chunks(500)) {
+            added.add(r, c);
+        }
+        let mut built = Accumulator::new(9);
+        let mut start = 0;
+        for c in classes.chunks(777) {
+            built.add_built(c, |j, _: &mut (), out| out.extend(row(start + j)));
+            start += c.len();
+        }
+        assert_eq!(added.class_count, built.class_count);
+        let (a, b) = (added.into_feature_counts(), built.into_feature_counts());
+        assert_eq!(a, b);
+        // And a plain document-order sum, up to rounding.
+        let mut sequential = vec![vec![0.0; 9]; 3];
+        for (r, &c) in rows.iter().zip(&classes) {
+            for &(f, v) in r {
+                sequential[c as usize][f as usize] += v;
+            }
+        }
+        for (x, y) in a.iter().flatten().zip(sequential.iter().flatten()) {
+            assert!((x - y).abs() <= 1e-9 * y.abs().max(1.0));
+        }
     }
 
     #[test]

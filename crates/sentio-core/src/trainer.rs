@@ -318,54 +318,6 @@ impl Trainer {
         })
     }
 
-    /// Weighted rows of buffered documents from their recorded candidate ids:
-    /// every feature is found by an array lookup. Gives exactly the rows of
-    /// `rows_from_sequences` + `weight`.
-    fn weighted_rows_from_candidates(
-        &self,
-        seqs: &Sequences,
-        cands: &CandidateSeqs,
-        docs: std::ops::Range<usize>,
-    ) -> Vec<Row> {
-        let Some(fr) = &self.frozen else { return Vec::new() };
-        let unigrams = self.tokenizer.min_n <= 1 && self.tokenizer.max_n >= 1;
-        let parts = parallel::ranges(docs.len(), parallel::workers() * 8);
-        let per_part = parallel::map(&parts, |r| {
-            let (mut feats, mut tmp): (Vec<u32>, Vec<u32>) = (Vec::new(), Vec::new());
-            let mut rows = Vec::with_capacity(r.len());
-            for d in (docs.start + r.start)..(docs.start + r.end) {
-                feats.clear();
-                if unigrams {
-                    feats.extend(
-                        seqs.doc(d)
-                            .iter()
-                            .map(|&t| fr.unigram_feature.get(t as usize).copied().unwrap_or(NONE))
-                            .filter(|&f| f != NONE),
-                    );
-                }
-                feats.extend(
-                    cands
-                        .doc(d)
-                        .iter()
-                        .map(|&c| fr.candidate_feature.get(c as usize).copied().unwrap_or(NONE))
-                        .filter(|&f| f != NONE),
-                );
-                radix::sort_u32(&mut feats, &mut tmp);
-                let mut row: Row = Vec::with_capacity(feats.len());
-                for &f in &feats {
-                    match row.last_mut() {
-                        Some((last, c)) if *last == f => *c += 1.0,
-                        _ => row.push((f, 1.0)),
-                    }
-                }
-                fr.weighting.apply(&mut row);
-                rows.push(row);
-            }
-            rows
-        });
-        per_part.into_iter().flatten().collect()
-    }
-
     /// Check that `finish` can succeed as far as it can be known without
     /// building the vocabulary (which may still find it empty). Callers that
     /// want to keep a trainer usable on a recoverable error call this first.
@@ -410,19 +362,26 @@ impl Trainer {
                         }
                     }
                 }
-                Buffer::Sequences(seqs) => {
-                    let cands = cands.filter(|c| c.complete && c.len() == seqs.len());
-                    for (start, cls) in (0..seqs.len()).step_by(FINISH_BATCH).zip(labels.chunks(FINISH_BATCH)) {
-                        let docs = start..(start + FINISH_BATCH).min(seqs.len());
-                        let weighted = match &cands {
-                            Some(c) => self.weighted_rows_from_candidates(&seqs, c, docs),
-                            None => self.weight(self.rows_from_sequences(&seqs, docs)),
+                Buffer::Sequences(seqs) => match cands.filter(|c| c.complete && c.len() == seqs.len()) {
+                    Some(cands) => {
+                        let (Some(acc), Some(fr)) = (self.acc.as_mut(), self.frozen.as_ref()) else {
+                            return err(ErrorCode::Internal, "trainer finished without a feature space");
                         };
-                        if let Some(acc) = self.acc.as_mut() {
-                            acc.add(&weighted, cls);
+                        let unigrams = self.tokenizer.min_n <= 1 && self.tokenizer.max_n >= 1;
+                        acc.add_built(&labels, |d, scratch, row| {
+                            candidate_row(fr, unigrams, seqs.doc(d), cands.doc(d), scratch, row)
+                        });
+                    }
+                    None => {
+                        for (start, cls) in (0..seqs.len()).step_by(FINISH_BATCH).zip(labels.chunks(FINISH_BATCH)) {
+                            let docs = start..(start + FINISH_BATCH).min(seqs.len());
+                            let weighted = self.weight(self.rows_from_sequences(&seqs, docs));
+                            if let Some(acc) = self.acc.as_mut() {
+                                acc.add(&weighted, cls);
+                            }
                         }
                     }
-                }
+                },
             }
         }
         let (Some(frozen), Some(acc)) = (self.frozen.take(), self.acc.take()) else {
@@ -436,7 +395,7 @@ impl Trainer {
             .iter()
             .map(|&i| acc.class_count.get(i).copied().unwrap_or(0))
             .collect();
-        let mut feature_count = acc.feature_count;
+        let mut feature_count = acc.into_feature_counts();
         let fc: Vec<Vec<f64>> = order.iter().map(|&i| std::mem::take(&mut feature_count[i])).collect();
         let prior = class_log_prior(&self.config, &classes, &class_counts)?;
         let classifier = fit(
@@ -455,6 +414,43 @@ impl Trainer {
         };
         Model::assemble(self.config, classes, facts, frozen.space, frozen.weighting, classifier)
     }
+}
+
+/// The weighted row of a buffered document from its token ids and its
+/// recorded candidate ids: every feature is found by an array lookup. Gives
+/// exactly the row of `rows_from_sequences` + `weight`. `scratch` holds the
+/// feature list and the radix sort's buffer between documents.
+fn candidate_row(
+    fr: &Frozen,
+    unigrams: bool,
+    tokens: &[u32],
+    candidates: &[u32],
+    (feats, tmp): &mut (Vec<u32>, Vec<u32>),
+    row: &mut Row,
+) {
+    feats.clear();
+    if unigrams {
+        feats.extend(
+            tokens
+                .iter()
+                .map(|&t| fr.unigram_feature.get(t as usize).copied().unwrap_or(NONE))
+                .filter(|&f| f != NONE),
+        );
+    }
+    feats.extend(
+        candidates
+            .iter()
+            .map(|&c| fr.candidate_feature.get(c as usize).copied().unwrap_or(NONE))
+            .filter(|&f| f != NONE),
+    );
+    radix::sort_u32(feats, tmp);
+    for &f in feats.iter() {
+        match row.last_mut() {
+            Some((last, c)) if *last == f => *c += 1.0,
+            _ => row.push((f, 1.0)),
+        }
+    }
+    fr.weighting.apply(row);
 }
 
 fn class_log_prior(cfg: &TrainConfig, classes: &[String], counts: &[u64]) -> Result<Vec<f64>> {

@@ -4,6 +4,11 @@
 use sentio_core::{ErrorCode, Hashing, Model, StopWordList, StopWords, TrainConfig, Trainer};
 
 fn corpus() -> (Vec<String>, Vec<String>) {
+    corpus_of(30)
+}
+
+/// `3 * rounds` short documents in three classes.
+fn corpus_of(rounds: usize) -> (Vec<String>, Vec<String>) {
     let pos = [
         "a wonderful film, truly great",
         "great acting and a lovely story",
@@ -23,7 +28,7 @@ fn corpus() -> (Vec<String>, Vec<String>) {
     ];
     let mut t = Vec::new();
     let mut l = Vec::new();
-    for i in 0..30 {
+    for i in 0..rounds {
         for (set, label) in [(&pos[..], "positive"), (&neg[..], "negative"), (&neu[..], "neutral")] {
             t.push(format!("{} {}", set[i % set.len()], i));
             l.push(label.to_string());
@@ -88,23 +93,33 @@ fn configs() -> Vec<TrainConfig> {
 
 #[test]
 fn same_data_same_bytes_in_every_mode() {
-    let (t, l) = corpus();
+    same_bytes_in_every_mode(corpus(), [7, 11, 5]);
+}
+
+/// Past a block of documents the classifier's sums are kept in two halves
+/// (see naive_bayes::Accumulator): every mode must still sum them alike.
+#[test]
+fn same_bytes_in_every_mode_over_several_blocks() {
+    same_bytes_in_every_mode(corpus_of(1000), [700, 1100, 512]);
+}
+
+fn same_bytes_in_every_mode((t, l): (Vec<String>, Vec<String>), chunks: [usize; 3]) {
     let (t, l) = (refs(&t), refs(&l));
     for cfg in configs() {
         let one = Trainer::fit(cfg.clone(), &t, &l).unwrap().to_bytes();
         assert_eq!(one, Trainer::fit(cfg.clone(), &t, &l).unwrap().to_bytes(), "repeatable");
         // Single pass in uneven chunks.
         let mut tr = Trainer::new(cfg.clone()).unwrap();
-        for (ct, cl) in t.chunks(7).zip(l.chunks(7)) {
+        for (ct, cl) in t.chunks(chunks[0]).zip(l.chunks(chunks[0])) {
             tr.learn(ct, cl).unwrap();
         }
         assert_eq!(one, tr.finish().unwrap().to_bytes(), "chunked single pass: {cfg:?}");
         // Two passes in other chunks.
         let mut tr = Trainer::new(cfg.clone()).unwrap();
-        for ct in t.chunks(11) {
+        for ct in t.chunks(chunks[1]) {
             tr.observe(ct).unwrap();
         }
-        for (ct, cl) in t.chunks(5).zip(l.chunks(5)) {
+        for (ct, cl) in t.chunks(chunks[2]).zip(l.chunks(chunks[2])) {
             tr.learn(ct, cl).unwrap();
         }
         let two = tr.finish().unwrap();
