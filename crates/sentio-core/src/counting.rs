@@ -130,12 +130,18 @@ pub fn tokenize(tok: &Tokenizer, table: &mut TokenTable, texts: &[&str]) -> Sequ
     out
 }
 
+/// Most documents a vocabulary can be counted over: document numbers are
+/// kept in 32 bits (with one value for "none yet").
+pub const MAX_DOCUMENTS: u64 = u32::MAX as u64;
+
 /// Counts of one candidate feature, kept together so one cache line serves
-/// the whole update.
+/// the whole update; 16 bytes, as there are millions of them. The term
+/// frequency saturates at u32::MAX (it only orders `max_features`).
 #[derive(Debug, Clone, Copy)]
 struct Stat {
-    tf: u64,
-    last_doc: u64,
+    tf: u32,
+    /// Number of the last document that counted (u32::MAX: none).
+    last_doc: u32,
     df: u32,
     /// Position of the candidate in its partition (order of first sight).
     idx: u32,
@@ -143,15 +149,17 @@ struct Stat {
 
 const FRESH: Stat = Stat {
     tf: 0,
-    last_doc: u64::MAX,
+    last_doc: u32::MAX,
     df: 0,
     idx: 0,
 };
 
 impl Stat {
+    /// Count one occurrence in document `doc` (below [`MAX_DOCUMENTS`]).
     #[inline]
     fn bump(&mut self, doc: u64) {
-        self.tf += 1;
+        self.tf = self.tf.saturating_add(1);
+        let doc = doc as u32;
         if self.last_doc != doc {
             self.last_doc = doc;
             self.df += 1;
@@ -204,7 +212,7 @@ impl Gathered {
         self.kept.push(Kept {
             key: (prefix(0) << 32) | prefix(1),
             df: stat.df,
-            tf: stat.tf,
+            tf: stat.tf as u64,
             start: start as u32,
             len: ids.len() as u8,
             origin,

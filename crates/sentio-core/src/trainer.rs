@@ -14,7 +14,7 @@
 use rustc_hash::FxHashMap;
 
 use crate::config::TrainConfig;
-use crate::counting::{tokenize, CandidateSeqs, NgramCounter, Sequences, TokenTable};
+use crate::counting::{tokenize, CandidateSeqs, NgramCounter, Sequences, TokenTable, MAX_DOCUMENTS};
 use crate::error::{err, ErrorCode, Result};
 use crate::math::ln;
 use crate::model::{Model, TrainingFacts};
@@ -141,6 +141,7 @@ impl Trainer {
         if self.frozen.is_some() || self.buffer.is_some() {
             return err(ErrorCode::TrainerState, "observe() must come before the first learn()");
         }
+        self.check_vocabulary_room(self.observed_docs, texts.len())?;
         self.observed_docs += texts.len() as u64;
         if self.hashing().is_some() {
             let rows = self.hashed_rows(texts);
@@ -151,6 +152,18 @@ impl Trainer {
             self.counter
                 .get_or_insert_with(|| NgramCounter::new(&self.tokenizer))
                 .count(&seqs);
+        }
+        Ok(())
+    }
+
+    /// Refuse documents past what a vocabulary can be counted over (see
+    /// [`MAX_DOCUMENTS`]; hashing mode has no such bound).
+    fn check_vocabulary_room(&self, counted: u64, more: usize) -> Result<()> {
+        if self.hashing().is_none() && counted.saturating_add(more as u64) > MAX_DOCUMENTS {
+            return err(
+                ErrorCode::TrainerState,
+                format!("a vocabulary is counted over at most {MAX_DOCUMENTS} documents: use hashing for more"),
+            );
         }
         Ok(())
     }
@@ -240,6 +253,10 @@ impl Trainer {
                 ErrorCode::InvalidLabels,
                 format!("label of document {i} (of this chunk) is empty"),
             );
+        }
+        if self.frozen.is_none() && self.observed_docs == 0 {
+            // Single pass: these documents are counted too.
+            self.check_vocabulary_room(self.learned_docs, texts.len())?;
         }
         let streaming_ok = self.hashing().is_some() && !self.needs_statistics();
         if self.frozen.is_none() && (self.observed_docs > 0 || streaming_ok) {
