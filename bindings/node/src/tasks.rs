@@ -70,7 +70,8 @@ impl Task for TrainTask {
     type JsValue = Model;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        Ok(guard_task(|| fit(&self.config_json, &self.texts, &self.labels)))
+        let (texts, labels) = (std::mem::take(&mut self.texts), std::mem::take(&mut self.labels));
+        Ok(guard_task(move || fit(&self.config_json, texts, labels)))
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Model> {

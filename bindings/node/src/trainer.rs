@@ -318,7 +318,7 @@ pub fn train(config_json: Unknown<'_>, texts: Unknown<'_>, labels: Unknown<'_>) 
         let config = args::string(config_json, "configJson")?;
         let texts = args::strings(texts, "texts")?;
         let labels = args::strings(labels, "labels")?;
-        Ok(Model::from_core(fit(&config, &texts, &labels)?))
+        Ok(Model::from_core(fit(&config, texts, labels)?))
     })
 }
 
@@ -341,16 +341,17 @@ pub fn train_async(config_json: Unknown<'_>, texts: Unknown<'_>, labels: Unknown
     })
 }
 
-/// Parse the config and fit (shared by `train` and `trainAsync`).
+/// Parse the config and fit (shared by `train` and `trainAsync`). The texts
+/// are dropped once learned, before the vocabulary is built: training keeps
+/// its own compact token ids, so the copies would only add to the peak.
 pub(crate) fn fit(
     config_json: &str,
-    texts: &[String],
-    labels: &[String],
+    texts: Vec<String>,
+    labels: Vec<String>,
 ) -> std::result::Result<sentio_core::Model, BindingError> {
     let config = TrainConfig::from_json(config_json)?;
-    Ok(sentio_core::Trainer::fit(
-        config,
-        &args::as_strs(texts),
-        &args::as_strs(labels),
-    )?)
+    let mut trainer = sentio_core::Trainer::new(config)?;
+    trainer.learn(&args::as_strs(&texts), &args::as_strs(&labels))?;
+    drop((texts, labels));
+    Ok(trainer.finish()?)
 }
