@@ -90,19 +90,37 @@ pub fn string(v: Unknown<'_>, name: &str) -> Result<String> {
 
 /// A JS array of strings, copied into Rust strings (owned: async tasks take them).
 pub fn strings(v: Unknown<'_>, name: &str) -> Result<Vec<String>> {
+    let arr = array(v, name)?;
+    strings_in(&arr, name, 0..arr.len() as usize)
+}
+
+/// A JS array, to be read with [`strings_in`].
+pub fn array<'a>(v: Unknown<'a>, name: &str) -> Result<Array<'a>> {
     if !matches!(v.is_array(), Ok(true)) {
         return Err(invalid(name, "an array of strings", &v));
     }
     // SAFETY: checked to be an array.
-    let arr = unsafe { v.cast::<Array<'_>>() }.map_err(|_| invalid(name, "an array of strings", &v))?;
-    let mut out = Vec::with_capacity(arr.len() as usize);
-    for i in 0..arr.len() {
-        let item = arr
-            .get::<Unknown<'_>>(i)
-            .ok()
-            .flatten()
-            .ok_or_else(|| invalid(&format!("{name}[{i}]"), "a string", &v))?;
-        out.push(string(item, &format!("{name}[{i}]"))?);
+    unsafe { v.cast::<Array<'_>>() }.map_err(|_| invalid(name, "an array of strings", &v))
+}
+
+/// Elements `range` of a JS array of strings, copied into Rust strings; an
+/// error names the element (`texts[12]`).
+pub fn strings_in(arr: &Array<'_>, name: &str, range: std::ops::Range<usize>) -> Result<Vec<String>> {
+    let mut out = Vec::with_capacity(range.len());
+    for i in range {
+        let item = arr.get::<Unknown<'_>>(i as u32).ok().flatten();
+        // The one-pass copy first: the element's name is only formatted for an error.
+        match item.as_ref().and_then(string_one_pass) {
+            Some(s) => out.push(s),
+            None => match item {
+                Some(item) => out.push(string(item, &format!("{name}[{i}]"))?),
+                None => {
+                    return Err(
+                        BindingError::invalid_argument(format!("{name}[{i}]: expected a string, got a hole")).into(),
+                    )
+                }
+            },
+        }
     }
     Ok(out)
 }

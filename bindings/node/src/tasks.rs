@@ -9,6 +9,8 @@ use std::sync::Arc;
 
 use napi::bindgen_prelude::*;
 
+use sentio_core::pipelined::PendingBatch;
+
 use crate::args;
 use crate::errors::{guard_task, BindingError};
 use crate::model::{read_model, JsBatchPrediction, Model};
@@ -39,10 +41,17 @@ impl Task for LoadModelTask {
     }
 }
 
+/// What a `PredictBatchTask` scores: copied texts, or a large batch whose
+/// chunks were started on the pool while it was being copied.
+pub enum BatchWork {
+    Texts(Vec<String>),
+    Pending(PendingBatch),
+}
+
 /// `Model#predictBatchAsync`.
 pub struct PredictBatchTask {
     pub(crate) model: Arc<sentio_core::Model>,
-    pub(crate) texts: Vec<String>,
+    pub(crate) work: Option<BatchWork>,
 }
 
 impl Task for PredictBatchTask {
@@ -50,7 +59,15 @@ impl Task for PredictBatchTask {
     type JsValue = JsBatchPrediction;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        Ok(guard_task(|| Ok(self.model.predict_batch(&args::as_strs(&self.texts)))))
+        let work = self.work.take();
+        Ok(guard_task(|| match work {
+            Some(BatchWork::Texts(texts)) => Ok(self.model.predict_batch(&args::as_strs(&texts))),
+            Some(BatchWork::Pending(pending)) => Ok(pending.wait()?),
+            None => Err(BindingError::new(
+                sentio_core::ErrorCode::Internal.as_str(),
+                "predictBatchAsync task computed twice",
+            )),
+        }))
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<JsBatchPrediction> {

@@ -28,6 +28,7 @@ pub mod model;
 pub mod model_file;
 pub mod naive_bayes;
 pub mod parallel;
+pub mod pipelined;
 pub mod radix;
 pub mod space;
 pub mod stop_words;

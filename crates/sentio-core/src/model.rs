@@ -60,6 +60,28 @@ pub struct BatchPrediction {
     pub probabilities: Vec<f64>,
 }
 
+impl BatchPrediction {
+    /// Room for `n` predictions (labels 0, probabilities 0 until put).
+    pub(crate) fn empty(n_classes: usize, n: usize) -> BatchPrediction {
+        BatchPrediction {
+            n_classes,
+            labels: vec![0; n],
+            probabilities: vec![0.0; n * n_classes],
+        }
+    }
+
+    /// Copy `part`'s predictions in, the first at position `start`.
+    pub(crate) fn put(&mut self, start: usize, part: &BatchPrediction) {
+        let k = self.n_classes;
+        if let Some(dst) = self.labels.get_mut(start..start + part.labels.len()) {
+            dst.copy_from_slice(&part.labels);
+        }
+        if let Some(dst) = self.probabilities.get_mut(start * k..(start + part.labels.len()) * k) {
+            dst.copy_from_slice(&part.probabilities);
+        }
+    }
+}
+
 /// How much one feature of the text pushed the winning class.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Contribution {
@@ -328,23 +350,24 @@ impl Model {
 
     /// Score many texts (in parallel where available), flat output.
     pub fn predict_batch(&self, texts: &[&str]) -> BatchPrediction {
-        let k = self.classes.len();
         // Blocks of texts, each scored into its own flat arrays: no
         // allocation per text.
         let blocks = parallel::ranges(texts.len(), parallel::workers() * 16);
-        let per_block = parallel::map(&blocks, |r| {
-            let mut labels = Vec::with_capacity(r.len());
-            let mut probabilities = vec![0.0; r.len() * k];
-            for (t, p) in texts[r.clone()].iter().zip(probabilities.chunks_mut(k.max(1))) {
-                labels.push(self.predict_into(t, p) as u32);
-            }
-            (labels, probabilities)
-        });
+        let per_block = parallel::map(&blocks, |r| self.predict_block(&texts[r.clone()]));
+        let mut out = BatchPrediction::empty(self.classes.len(), texts.len());
+        for (start, block) in blocks.iter().zip(&per_block) {
+            out.put(start.start, block);
+        }
+        out
+    }
+
+    /// Score `texts` one after another on this thread, into flat arrays.
+    pub(crate) fn predict_block(&self, texts: &[&str]) -> BatchPrediction {
+        let k = self.classes.len();
         let mut labels = Vec::with_capacity(texts.len());
-        let mut probabilities = Vec::with_capacity(texts.len() * k);
-        for (l, p) in per_block {
-            labels.extend_from_slice(&l);
-            probabilities.extend_from_slice(&p);
+        let mut probabilities = vec![0.0; texts.len() * k];
+        for (t, p) in texts.iter().zip(probabilities.chunks_mut(k.max(1))) {
+            labels.push(self.predict_into(t, p) as u32);
         }
         BatchPrediction {
             n_classes: k,

@@ -42,6 +42,20 @@ pub fn join<A: FnOnce() + Send, B: FnOnce() + Send>(a: A, b: B) {
     }
 }
 
+/// Run `f` on the worker pool without waiting for it (inline, at once,
+/// without the pool). `f` must not panic: a panicking spawned job aborts
+/// the process, so callers catch panics inside it.
+pub fn spawn(f: impl FnOnce() + Send + 'static) {
+    #[cfg(feature = "parallel")]
+    {
+        rayon::spawn(f);
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        f();
+    }
+}
+
 /// How many independent pieces to split work into.
 pub fn workers() -> usize {
     #[cfg(feature = "parallel")]

@@ -326,6 +326,34 @@ export function runEngineSuite(options: SuiteOptions): void {
       assertSameFloats(joined, batch.probabilities, 'concurrent predictBatchAsync');
     });
 
+    it('large batches, copied and scored chunk by chunk, equal small ones and name a bad element', async () => {
+      // Past 512 texts the native binding scores chunks while it copies the
+      // rest; the answers must not depend on that.
+      const big = Array.from({ length: 1337 }, (_, i) => data.texts[i % data.texts.length] ?? '');
+      const whole = model.predictBatch(big);
+      const pieces = chunks(big, 300).map((p) => model.predictBatch(p));
+      assert.deepEqual(
+        Array.from(whole.labels),
+        pieces.flatMap((p) => Array.from(p.labels)),
+      );
+      const joined = new Float64Array(pieces.flatMap((p) => Array.from(p.probabilities)));
+      assertSameFloats(whole.probabilities, joined, 'one large batch vs small batches');
+      const asyncWhole = await model.predictBatchAsync(big);
+      assertSameFloats(asyncWhole.probabilities, joined, 'large predictBatchAsync');
+      const bad = [...big];
+      bad[900] = 42 as unknown as string;
+      const any = model as unknown as Record<string, (...a: unknown[]) => unknown>;
+      for (const call of [
+        () => any.predictBatch?.call(model, bad),
+        () => any.predictBatchAsync?.call(model, bad),
+      ]) {
+        const e = await expectCode('INVALID_ARGUMENT', call);
+        assert.match(e.message, /texts\[900\]/);
+      }
+      // The model is unharmed.
+      assertSameFloats(model.predictBatch(big).probabilities, joined, 'after the errors');
+    });
+
     it('explain: top-k contributions are sane', () => {
       const vocab = model.vocabulary() as string[];
       const index = new Map(vocab.map((t, i) => [t, i]));
