@@ -56,7 +56,7 @@ pub(crate) fn short_key(token: &[u8]) -> Option<u64> {
 /// [`key_of`] for `text[start..end]`, reading 8 bytes at once when the text
 /// extends that far (the scoring path: no per-byte loop, no copy).
 #[inline]
-fn key_in(text: &[u8], start: usize, end: usize) -> u64 {
+pub(crate) fn key_in(text: &[u8], start: usize, end: usize) -> u64 {
     let len = end.saturating_sub(start);
     if len <= 7 {
         if let Some(window) = text.get(start..start + 8) {
