@@ -247,7 +247,7 @@ struct Kept {
     /// a missing second token, so a prefix sorts first.
     key: u64,
     df: u32,
-    tf: u64,
+    tf: u32,
     /// The term's token ids are `pool[start..start + len]`.
     start: u32,
     len: u8,
@@ -278,7 +278,7 @@ impl Gathered {
         self.kept.push(Kept {
             key: (prefix(0) << 32) | prefix(1),
             df: stat.df,
-            tf: stat.tf as u64,
+            tf: stat.tf,
             start: start as u32,
             len: ids.len() as u8,
             origin,
@@ -635,7 +635,7 @@ impl NgramCounter {
         // tokens, so n-gram strings sort exactly as their tokens' rank
         // sequences (a prefix first): the vocabulary is sorted on those
         // integers without building or comparing a string per candidate.
-        let ranks = token_ranks(&table.strings);
+        let (token_of_rank, ranks) = token_ranks(&table.strings);
         // The kept candidates of the unigram table (part PARTITIONS) and of
         // each partition, gathered in parallel, then joined in part order.
         let part_ids: Vec<usize> = (0..=PARTITIONS).collect();
@@ -729,15 +729,6 @@ impl NgramCounter {
         // Terms of at most two tokens are read off their sorted keys (token
         // ids from ranks); others from their gathered entry.
         let short_terms = self.max_n <= 2;
-        let mut token_of_rank = Vec::new();
-        if short_terms && terms.packed() {
-            token_of_rank = vec![NONE; ranks.len()];
-            for (t, &r) in ranks.iter().enumerate() {
-                if let Some(slot) = token_of_rank.get_mut(r as usize) {
-                    *slot = t as u32;
-                }
-            }
-        }
         let token = |prefix: u32| {
             token_of_rank
                 .get((prefix as usize).wrapping_sub(1))
@@ -814,9 +805,6 @@ impl SortedTerms {
     fn len(&self) -> usize {
         self.items.len()
     }
-    fn packed(&self) -> bool {
-        self.packing.is_some()
-    }
     fn iter(&self) -> impl Iterator<Item = SortedTerm> + '_ {
         self.items.iter().map(move |&(x, info)| match self.packing {
             Some((rank_bits, g_bits)) => {
@@ -886,15 +874,16 @@ fn sort_terms(
     }
 }
 
-/// Each token's position when the token strings are sorted by bytes.
-fn token_ranks(strings: &[CompactString]) -> Vec<u32> {
+/// The token ids in byte order of their strings, and each token's position
+/// in that order (its rank): two inverse permutations.
+fn token_ranks(strings: &[CompactString]) -> (Vec<u32>, Vec<u32>) {
     let mut order: Vec<u32> = (0..strings.len() as u32).collect();
     parallel::sort_by(&mut order, |&a, &b| strings[a as usize].cmp(&strings[b as usize]));
     let mut ranks = vec![0u32; strings.len()];
     for (r, &t) in order.iter().enumerate() {
         ranks[t as usize] = r as u32;
     }
-    ranks
+    (order, ranks)
 }
 
 #[cfg(test)]
