@@ -6,15 +6,10 @@ use std::sync::Arc;
 
 use napi::bindgen_prelude::{AsyncTask, Buffer, Float64Array, Uint32Array, Unknown};
 use napi_derive::napi;
-use sentio_core::pipelined;
 
 use crate::args;
 use crate::errors::{core_err, guard, BindingError, Result};
 use crate::tasks::{BatchWork, LoadModelTask, PredictBatchTask};
-
-/// Batches at least this large are copied and scored chunk by chunk, side by
-/// side (see `sentio_core::pipelined`); smaller ones are copied, then scored.
-const PIPELINE_MIN: usize = 2 * pipelined::CHUNK;
 
 /// A trained text classifier. Immutable: every method is safe to call while
 /// async predictions run, and a model can be used from any `worker_threads`
@@ -238,14 +233,8 @@ impl Model {
     #[napi(catch_unwind, ts_args_type = "texts: string[]")]
     pub fn predict_batch(&self, texts: Unknown<'_>) -> Result<JsBatchPrediction> {
         guard(|| {
-            let arr = args::array(texts, "texts")?;
-            let n = arr.len() as usize;
-            if n < PIPELINE_MIN {
-                let texts = args::strings_in(&arr, "texts", 0..n)?;
-                return Ok(self.inner.predict_batch(&args::as_strs(&texts)).into());
-            }
-            let pending = pipelined::predict_batch_pipelined(&self.inner, n, |r| args::strings_in(&arr, "texts", r))?;
-            Ok(pending.wait().map_err(core_err)?.into())
+            let work = BatchWork::start(&self.inner, texts)?;
+            Ok(work.finish(&self.inner)?.into())
         })
     }
 
@@ -258,20 +247,11 @@ impl Model {
     )]
     pub fn predict_batch_async(&self, texts: Unknown<'_>) -> Result<AsyncTask<PredictBatchTask>> {
         guard(|| {
-            let arr = args::array(texts, "texts")?;
-            let n = arr.len() as usize;
-            let work = if n < PIPELINE_MIN {
-                BatchWork::Texts(args::strings_in(&arr, "texts", 0..n)?)
-            } else {
-                // Chunks start scoring on the pool while the rest are copied;
-                // the task only waits for them, off the event loop.
-                BatchWork::Pending(pipelined::predict_batch_pipelined(&self.inner, n, |r| {
-                    args::strings_in(&arr, "texts", r)
-                })?)
-            };
+            // Large batches start scoring on the pool while being copied; the
+            // task only waits for them, off the event loop.
             Ok(AsyncTask::new(PredictBatchTask {
                 model: Arc::clone(&self.inner),
-                work: Some(work),
+                work: Some(BatchWork::start(&self.inner, texts)?),
             }))
         })
     }

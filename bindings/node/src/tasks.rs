@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use napi::bindgen_prelude::*;
 
-use sentio_core::pipelined::PendingBatch;
+use sentio_core::pipelined::{self, PendingBatch};
 
 use crate::args;
 use crate::errors::{guard_task, BindingError};
@@ -41,11 +41,38 @@ impl Task for LoadModelTask {
     }
 }
 
-/// What a `PredictBatchTask` scores: copied texts, or a large batch whose
-/// chunks were started on the pool while it was being copied.
+/// Batches at least this large are copied and scored chunk by chunk, side by
+/// side (see `sentio_core::pipelined`); smaller ones are copied, then scored.
+const PIPELINE_MIN: usize = 2 * pipelined::CHUNK;
+
+/// A batch for `predictBatch` / `predictBatchAsync`: copied texts, or a large
+/// batch whose chunks were started on the pool while it was being copied.
 pub enum BatchWork {
     Texts(Vec<String>),
     Pending(PendingBatch),
+}
+
+impl BatchWork {
+    /// Copy the JS array `texts` (on the JS thread, as it must be).
+    pub fn start(model: &Arc<sentio_core::Model>, texts: Unknown<'_>) -> crate::errors::Result<BatchWork> {
+        let arr = args::array(texts, "texts")?;
+        let n = arr.len() as usize;
+        Ok(if n < PIPELINE_MIN {
+            BatchWork::Texts(args::strings_in(&arr, "texts", 0..n)?)
+        } else {
+            BatchWork::Pending(pipelined::predict_batch_pipelined(model, n, |r| {
+                args::strings_in(&arr, "texts", r)
+            })?)
+        })
+    }
+
+    /// Score (or wait for) the batch.
+    pub fn finish(self, model: &sentio_core::Model) -> std::result::Result<sentio_core::BatchPrediction, BindingError> {
+        match self {
+            BatchWork::Texts(texts) => Ok(model.predict_batch(&args::as_strs(&texts))),
+            BatchWork::Pending(pending) => Ok(pending.wait()?),
+        }
+    }
 }
 
 /// `Model#predictBatchAsync`.
@@ -61,8 +88,7 @@ impl Task for PredictBatchTask {
     fn compute(&mut self) -> napi::Result<Self::Output> {
         let work = self.work.take();
         Ok(guard_task(|| match work {
-            Some(BatchWork::Texts(texts)) => Ok(self.model.predict_batch(&args::as_strs(&texts))),
-            Some(BatchWork::Pending(pending)) => Ok(pending.wait()?),
+            Some(work) => work.finish(&self.model),
             None => Err(BindingError::new(
                 sentio_core::ErrorCode::Internal.as_str(),
                 "predictBatchAsync task computed twice",
