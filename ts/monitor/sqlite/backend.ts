@@ -11,6 +11,7 @@
  */
 import Database from 'better-sqlite3';
 import { SentioError } from '../../errors/index.js';
+import { enableWal } from '../../registry/index.js';
 import * as shared from '../backend-rows.js';
 import { columnsToRows, probabilitiesJson } from '../columns.js';
 import type {
@@ -104,7 +105,7 @@ export function openMonitorDatabase(
       } else {
         // Before WAL: switching journal mode writes the header, after which auto_vacuum is fixed.
         db.pragma('auto_vacuum = INCREMENTAL');
-        db.pragma('journal_mode = WAL');
+        enableWal(db, opts.busyTimeoutMs ?? MONITOR_BUSY_TIMEOUT_MS);
         db.pragma('synchronous = NORMAL');
         migrateMonitor(db, file);
       }

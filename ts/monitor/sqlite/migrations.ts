@@ -12,6 +12,7 @@
  */
 import type Database from 'better-sqlite3';
 import { SentioError } from '../../errors/index.js';
+import { readMetaVersion } from '../../registry/index.js';
 
 export interface Migration {
   version: number;
@@ -140,28 +141,23 @@ export const MONITOR_SCHEMA_VERSION: number =
   MONITOR_MIGRATIONS[MONITOR_MIGRATIONS.length - 1]?.version ?? 0;
 
 function readVersion(db: Database.Database, file: string): number {
-  const meta = db
-    .prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'meta'")
-    .get();
-  if (meta === undefined) {
-    const n = db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table'").get() as {
-      n: number;
-    };
-    if (n.n === 0) return 0;
-    throw new SentioError(
-      'MONITOR_STORE_INVALID',
-      `${file} is a SQLite database but not a Sentio monitoring database (no meta table)`,
-      { file },
-    );
+  const found = readMetaVersion(db);
+  switch (found.kind) {
+    case 'empty':
+      return 0;
+    case 'version':
+      return found.version;
+    case 'foreign':
+      throw new SentioError(
+        'MONITOR_STORE_INVALID',
+        `${file} is a SQLite database but not a Sentio monitoring database (no meta table)`,
+        { file },
+      );
+    case 'unreadable':
+      throw new SentioError('MONITOR_STORE_INVALID', `${file}: unreadable schema version`, {
+        file,
+      });
   }
-  const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as
-    | { value: string }
-    | undefined;
-  const v = Number(row?.value ?? Number.NaN);
-  if (!Number.isSafeInteger(v) || v < 0) {
-    throw new SentioError('MONITOR_STORE_INVALID', `${file}: unreadable schema version`, { file });
-  }
-  return v;
 }
 
 function tooNew(file: string, found: number): SentioError {

@@ -34,6 +34,7 @@ import type {
 } from '../types.js';
 import { SqliteDeployBackend } from './deploy.js';
 import { LATEST_SCHEMA_VERSION, migrate, readSchemaVersion, tooNew } from './migrations.js';
+import { enableWal } from './wal.js';
 
 /** How long a writer waits for another process's transaction before REGISTRY_STORE_BUSY. */
 export const BUSY_TIMEOUT_MS = 30_000;
@@ -96,7 +97,7 @@ function connect(file: string, opts: SqliteOpenOptions): Db {
   try {
     if (!opts.readonly) {
       // Persistent in the file; a no-op once set.
-      db.pragma('journal_mode = WAL');
+      enableWal(db, opts.busyTimeoutMs ?? BUSY_TIMEOUT_MS);
       db.pragma('synchronous = FULL');
     }
     db.pragma('foreign_keys = ON');

@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { SentioError } from '../../errors/index.js';
 import { SENTIO_VERSION } from '../provenance.js';
+import { readMetaVersion } from './meta-version.js';
 
 export interface Migration {
   version: number;
@@ -270,37 +271,28 @@ ALTER TABLE runs ADD COLUMN pid INTEGER CHECK (pid IS NULL OR pid > 0);
 
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
 
-function hasTable(db: Database.Database, name: string): boolean {
-  return (
-    db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(name) !==
-    undefined
-  );
-}
-
 /**
  * The store's schema version: 0 for an empty database; REGISTRY_STORE_INVALID
  * for a database that is not a Sentio registry.
  */
 export function readSchemaVersion(db: Database.Database, file: string): number {
-  if (!hasTable(db, 'meta')) {
-    const n = db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table'").get() as {
-      n: number;
-    };
-    if (n.n === 0) return 0;
-    throw new SentioError(
-      'REGISTRY_STORE_INVALID',
-      `${file} is a SQLite database but not a Sentio registry (no meta table)`,
-      { file },
-    );
+  const found = readMetaVersion(db);
+  switch (found.kind) {
+    case 'empty':
+      return 0;
+    case 'version':
+      return found.version;
+    case 'foreign':
+      throw new SentioError(
+        'REGISTRY_STORE_INVALID',
+        `${file} is a SQLite database but not a Sentio registry (no meta table)`,
+        { file },
+      );
+    case 'unreadable':
+      throw new SentioError('REGISTRY_STORE_INVALID', `${file}: unreadable schema version`, {
+        file,
+      });
   }
-  const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as
-    | { value: string }
-    | undefined;
-  const v = Number(row?.value ?? Number.NaN);
-  if (!Number.isSafeInteger(v) || v < 0) {
-    throw new SentioError('REGISTRY_STORE_INVALID', `${file}: unreadable schema version`, { file });
-  }
-  return v;
 }
 
 export function tooNew(file: string, found: number, known: number): SentioError {

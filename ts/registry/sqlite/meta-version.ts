@@ -1,0 +1,39 @@
+/**
+ * Reading a Sentio SQLite file's schema version from its `meta` table, shared
+ * by the registry and the monitoring database.
+ *
+ * The reads run in one read transaction: "is there a meta table?" and "are
+ * there any tables?" must see the same snapshot. Read separately, a process
+ * that finds no meta table, then counts the tables a racing process has just
+ * created, calls a brand-new store foreign (seen in CI with five processes
+ * creating one registry).
+ * @module
+ */
+import type Database from 'better-sqlite3';
+
+export type MetaVersion =
+  /** No tables at all: a new file, to be created. */
+  | { kind: 'empty' }
+  /** Tables, but no meta table: some other program's database. */
+  | { kind: 'foreign' }
+  /** A meta table whose schema_version is missing or not a whole number. */
+  | { kind: 'unreadable' }
+  | { kind: 'version'; version: number };
+
+export function readMetaVersion(db: Database.Database): MetaVersion {
+  const read = db.transaction((): MetaVersion => {
+    const tables = db
+      .prepare(
+        "SELECT count(*) AS n, coalesce(sum(name = 'meta'), 0) AS meta FROM sqlite_schema WHERE type = 'table'",
+      )
+      .get() as { n: number; meta: number };
+    if (tables.meta === 0) return tables.n === 0 ? { kind: 'empty' } : { kind: 'foreign' };
+    const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as
+      | { value: string }
+      | undefined;
+    const version = Number(row?.value ?? Number.NaN);
+    if (!Number.isSafeInteger(version) || version < 0) return { kind: 'unreadable' };
+    return { kind: 'version', version };
+  });
+  return read.deferred();
+}
