@@ -21,7 +21,7 @@ export { DB_FILE, openRegistry, storePaths } from './open.js';
 export { isPostgresUrl, redactUrl } from './postgres/url.js';
 export { gitCommit, SENTIO_VERSION, whoAmI } from './provenance.js';
 export { formatRef, type ParsedRef, parseRef } from './ref.js';
-export { type MetaVersion, readMetaVersion } from './sqlite/meta-version.js';
+export { schemaVersionOf } from './sqlite/meta-version.js';
 export { LATEST_SCHEMA_VERSION } from './sqlite/migrations.js';
 export { enableWal } from './sqlite/wal.js';
 export {

@@ -12,7 +12,7 @@
  */
 import type Database from 'better-sqlite3';
 import { SentioError } from '../../errors/index.js';
-import { readMetaVersion } from '../../registry/index.js';
+import { schemaVersionOf } from '../../registry/index.js';
 
 export interface Migration {
   version: number;
@@ -141,23 +141,7 @@ export const MONITOR_SCHEMA_VERSION: number =
   MONITOR_MIGRATIONS[MONITOR_MIGRATIONS.length - 1]?.version ?? 0;
 
 function readVersion(db: Database.Database, file: string): number {
-  const found = readMetaVersion(db);
-  switch (found.kind) {
-    case 'empty':
-      return 0;
-    case 'version':
-      return found.version;
-    case 'foreign':
-      throw new SentioError(
-        'MONITOR_STORE_INVALID',
-        `${file} is a SQLite database but not a Sentio monitoring database (no meta table)`,
-        { file },
-      );
-    case 'unreadable':
-      throw new SentioError('MONITOR_STORE_INVALID', `${file}: unreadable schema version`, {
-        file,
-      });
-  }
+  return schemaVersionOf(db, file, 'MONITOR_STORE_INVALID', 'a Sentio monitoring database');
 }
 
 function tooNew(file: string, found: number): SentioError {

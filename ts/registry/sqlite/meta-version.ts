@@ -10,6 +10,7 @@
  * @module
  */
 import type Database from 'better-sqlite3';
+import { SentioError } from '../../errors/index.js';
 
 export type MetaVersion =
   /** No tables at all: a new file, to be created. */
@@ -36,4 +37,32 @@ export function readMetaVersion(db: Database.Database): MetaVersion {
     return { kind: 'version', version };
   });
   return read.deferred();
+}
+
+/**
+ * The schema version of a store file: 0 for an empty one; `invalidCode`
+ * (naming what the file should have been, e.g. "a Sentio registry") for a
+ * foreign database or an unreadable version.
+ */
+export function schemaVersionOf(
+  db: Database.Database,
+  file: string,
+  invalidCode: string,
+  expected: string,
+): number {
+  const found = readMetaVersion(db);
+  switch (found.kind) {
+    case 'empty':
+      return 0;
+    case 'version':
+      return found.version;
+    case 'foreign':
+      throw new SentioError(
+        invalidCode,
+        `${file} is a SQLite database but not ${expected} (no meta table)`,
+        { file },
+      );
+    case 'unreadable':
+      throw new SentioError(invalidCode, `${file}: unreadable schema version`, { file });
+  }
 }

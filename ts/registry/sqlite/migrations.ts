@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { SentioError } from '../../errors/index.js';
 import { SENTIO_VERSION } from '../provenance.js';
-import { readMetaVersion } from './meta-version.js';
+import { schemaVersionOf } from './meta-version.js';
 
 export interface Migration {
   version: number;
@@ -276,23 +276,7 @@ export const LATEST_SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.
  * for a database that is not a Sentio registry.
  */
 export function readSchemaVersion(db: Database.Database, file: string): number {
-  const found = readMetaVersion(db);
-  switch (found.kind) {
-    case 'empty':
-      return 0;
-    case 'version':
-      return found.version;
-    case 'foreign':
-      throw new SentioError(
-        'REGISTRY_STORE_INVALID',
-        `${file} is a SQLite database but not a Sentio registry (no meta table)`,
-        { file },
-      );
-    case 'unreadable':
-      throw new SentioError('REGISTRY_STORE_INVALID', `${file}: unreadable schema version`, {
-        file,
-      });
-  }
+  return schemaVersionOf(db, file, 'REGISTRY_STORE_INVALID', 'a Sentio registry');
 }
 
 export function tooNew(file: string, found: number, known: number): SentioError {
