@@ -5,8 +5,8 @@
  * The reads run in one read transaction: "is there a meta table?" and "are
  * there any tables?" must see the same snapshot. Read separately, a process
  * that finds no meta table, then counts the tables a racing process has just
- * created, calls a brand-new store foreign (seen in CI with five processes
- * creating one registry).
+ * created, calls a brand-new store foreign (found by a loop of six processes
+ * opening one new store at the same instant).
  * @module
  */
 import type Database from 'better-sqlite3';
