@@ -78,9 +78,15 @@ fn string_one_pass(v: &Unknown<'_>) -> Option<String> {
 
 /// A JS string.
 pub fn string(v: Unknown<'_>, name: &str) -> Result<String> {
-    if let Some(s) = string_one_pass(&v) {
-        return Ok(s);
+    match string_one_pass(&v) {
+        Some(s) => Ok(s),
+        None => string_exact(v, name),
     }
+}
+
+/// A JS string by napi-rs's exact route, once the one-pass copy declined it
+/// (not a string, or more non-ASCII than its room).
+fn string_exact(v: Unknown<'_>, name: &str) -> Result<String> {
     if !matches!(v.get_type(), Ok(ValueType::String)) {
         return Err(invalid(name, "a string", &v));
     }
@@ -113,7 +119,7 @@ pub fn strings_in(arr: &Array<'_>, name: &str, range: std::ops::Range<usize>) ->
         match item.as_ref().and_then(string_one_pass) {
             Some(s) => out.push(s),
             None => match item {
-                Some(item) => out.push(string(item, &format!("{name}[{i}]"))?),
+                Some(item) => out.push(string_exact(item, &format!("{name}[{i}]"))?),
                 None => {
                     return Err(
                         BindingError::invalid_argument(format!("{name}[{i}]: expected a string, got a hole")).into(),
