@@ -341,17 +341,13 @@ pub fn train_async(config_json: Unknown<'_>, texts: Unknown<'_>, labels: Unknown
     })
 }
 
-/// Parse the config and fit (shared by `train` and `trainAsync`). The texts
-/// are dropped once learned, before the vocabulary is built: training keeps
-/// its own compact token ids, so the copies would only add to the peak.
+/// Parse the config and fit (shared by `train` and `trainAsync`); the texts
+/// are dropped once learned (`Trainer::fit_owned`).
 pub(crate) fn fit(
     config_json: &str,
     texts: Vec<String>,
     labels: Vec<String>,
 ) -> std::result::Result<sentio_core::Model, BindingError> {
     let config = TrainConfig::from_json(config_json)?;
-    let mut trainer = sentio_core::Trainer::new(config)?;
-    trainer.learn(&args::as_strs(&texts), &args::as_strs(&labels))?;
-    drop((texts, labels));
-    Ok(trainer.finish()?)
+    Ok(sentio_core::Trainer::fit_owned(config, texts, labels)?)
 }

@@ -92,11 +92,8 @@ pub fn train(
     let cfg = config(&config_json)?;
     let texts = string_array(&texts, "texts")?;
     let labels = string_array(&labels, "labels")?;
-    // The texts are dropped once learned (training keeps compact token ids),
-    // so building the vocabulary reuses their space: a WASM memory never
-    // shrinks, its size is the peak.
-    let mut trainer = sentio_core::Trainer::new(cfg).or_throw()?;
-    trainer.learn(&as_strs(&texts), &as_strs(&labels)).or_throw()?;
-    drop((texts, labels));
-    trainer.finish().or_throw().map(Model::new)
+    // Dropped once learned, so building the vocabulary reuses their space.
+    sentio_core::Trainer::fit_owned(cfg, texts, labels)
+        .or_throw()
+        .map(Model::new)
 }

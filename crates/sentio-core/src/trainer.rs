@@ -104,6 +104,21 @@ impl Trainer {
         t.finish()
     }
 
+    /// [`Trainer::fit`] on texts handed over (the bindings' copies): they are
+    /// dropped once learned, before the vocabulary is built. Training keeps
+    /// its own compact token ids, so the texts would only add to the peak
+    /// (and a WASM memory never shrinks: its size is the peak).
+    pub fn fit_owned(config: TrainConfig, texts: Vec<String>, labels: Vec<String>) -> Result<Model> {
+        let mut t = Trainer::new(config)?;
+        {
+            let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+            let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
+            t.learn(&texts, &labels)?;
+        }
+        drop((texts, labels));
+        t.finish()
+    }
+
     pub fn config(&self) -> &TrainConfig {
         &self.config
     }

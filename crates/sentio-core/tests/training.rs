@@ -103,11 +103,14 @@ fn same_bytes_in_every_mode_over_several_blocks() {
     same_bytes_in_every_mode(corpus_of(1000), [700, 1100, 512]);
 }
 
-fn same_bytes_in_every_mode((t, l): (Vec<String>, Vec<String>), chunks: [usize; 3]) {
-    let (t, l) = (refs(&t), refs(&l));
+fn same_bytes_in_every_mode((owned_t, owned_l): (Vec<String>, Vec<String>), chunks: [usize; 3]) {
+    let (t, l) = (refs(&owned_t), refs(&owned_l));
     for cfg in configs() {
         let one = Trainer::fit(cfg.clone(), &t, &l).unwrap().to_bytes();
         assert_eq!(one, Trainer::fit(cfg.clone(), &t, &l).unwrap().to_bytes(), "repeatable");
+        // Handed-over texts (dropped after learning), as the bindings train.
+        let handed = Trainer::fit_owned(cfg.clone(), owned_t.clone(), owned_l.clone()).unwrap();
+        assert_eq!(one, handed.to_bytes(), "fit_owned: {cfg:?}");
         // Single pass in uneven chunks.
         let mut tr = Trainer::new(cfg.clone()).unwrap();
         for (ct, cl) in t.chunks(chunks[0]).zip(l.chunks(chunks[0])) {
