@@ -4,7 +4,7 @@
 use crate::hashing::{bucket, hash_ngram};
 use crate::tokenizer::{for_each_ngram, Tokenizer};
 use crate::vocab::{VocabIndex, NONE};
-use crate::weighting::Row;
+use crate::weighting::{push_counts, Row};
 
 // One per model: the size difference between the variants costs nothing.
 #[allow(clippy::large_enum_variant)]
@@ -167,12 +167,7 @@ impl FeatureSpace {
         }
         feats.sort_unstable();
         let mut row: Row = Vec::with_capacity(feats.len());
-        for f in feats {
-            match row.last_mut() {
-                Some((last, c)) if *last == f => *c += 1.0,
-                _ => row.push((f, 1.0)),
-            }
-        }
+        push_counts(&feats, &mut row);
         row
     }
 

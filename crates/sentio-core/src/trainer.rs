@@ -24,7 +24,7 @@ use crate::radix;
 use crate::space::FeatureSpace;
 use crate::tokenizer::Tokenizer;
 use crate::vocab::{VocabIndex, NONE};
-use crate::weighting::{idf_from_df, Row, Weighting};
+use crate::weighting::{idf_from_df, push_counts, Row, Weighting};
 
 /// Documents weighted and accumulated per step of `finish` in single-pass
 /// mode: bounds the memory of materialised rows.
@@ -476,12 +476,7 @@ fn candidate_row(
             .filter(|&f| f != NONE),
     );
     radix::sort_u32(feats, tmp);
-    for &f in feats.iter() {
-        match row.last_mut() {
-            Some((last, c)) if *last == f => *c += 1.0,
-            _ => row.push((f, 1.0)),
-        }
-    }
+    push_counts(feats, row);
     fr.weighting.apply(row);
 }
 

@@ -8,6 +8,18 @@ use crate::math::ln;
 /// A sparse row: (feature index, value), sorted by feature index.
 pub type Row = Vec<(u32, f64)>;
 
+/// Append the counts of `sorted` feature ids to `row`: one (id, count) per
+/// distinct id, in id order.
+#[inline]
+pub(crate) fn push_counts(sorted: &[u32], row: &mut Row) {
+    for &f in sorted {
+        match row.last_mut() {
+            Some((last, c)) if *last == f => *c += 1.0,
+            _ => row.push((f, 1.0)),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Weighting {
     pub idf: Option<Vec<f64>>,
