@@ -45,7 +45,7 @@ export const PROFILES = Object.freeze({
     nTest: null,
     sklearnRepeats: 5,
     singleCalls: 2000,
-    trainRepeats: 5,
+    trainRepeats: 7,
     batchRepeats: 5,
     wasmBatchRepeats: 3,
     wasmTrainRepeats: 2,

@@ -16,13 +16,15 @@ export function pythonBin() {
 
 /**
  * One run of sklearn_bench.py on `trainFile` / `testFile`. `fitChild: false`
- * skips its fresh fit-only process (the peak-RSS measurement).
+ * skips its fresh fit-only process (the peak-RSS measurement); `fitRepeats`
+ * (default `repeats`) fits, the other figures `repeats` times.
  */
 export async function runSklearn({
   trainFile,
   testFile,
   config,
   repeats,
+  fitRepeats = repeats,
   singleCalls,
   fitChild = true,
 }) {
@@ -38,6 +40,8 @@ export async function runSklearn({
     JSON.stringify(config),
     '--repeats',
     String(repeats),
+    '--fit-repeats',
+    String(fitRepeats),
     '--single-calls',
     String(singleCalls),
     '--json',

@@ -647,11 +647,12 @@ export function markdown(res, rows, { svgRel }) {
   L.push('');
   L.push('### How each figure is measured');
   L.push('');
+  const inter = sk.interleaved_with_sentio;
   L.push(
-    `- **Training**: \`engine.train(config, texts, labels)\` (native \`trainAsync\` on the libuv pool) on the loaded texts, ${se.train.seconds.n} repeats, wall clock; scikit-learn \`Pipeline.fit\` on a fresh clone, ${sk.fit_seconds.all.length} repeats (bench/peers/sklearn_bench.py).`,
+    `- **Training**: \`engine.train(config, texts, labels)\` (native \`trainAsync\` on the libuv pool) on the loaded texts, ${se.train.seconds.n} repeats, wall clock; scikit-learn \`Pipeline.fit\` on a fresh clone, ${sk.fit_seconds.all.length} repeats (bench/peers/sklearn_bench.py).${inter ? ` Measured alternately: ${inter.rounds} rounds of one Sentio training and one scikit-learn fit, the order swapped every round (bench/engine/interleaved.mjs), so both sides sample the same minutes of this shared machine, whose speed drifts.` : ''}`,
   );
   L.push(
-    `- **Single-text latency**: tinybench \`runSync\`, one sample per \`model.predict(text)\` call, ${n(se.single.n_calls)} calls on test reviews 0..${n(se.single.n_calls - 1)} after 20 warm-up calls; scikit-learn \`predict_proba([text])\` on the same reviews in the same order (${n(sk.single_doc_predict_proba_latency_seconds.n_calls)} calls).`,
+    `- **Single-text latency**: tinybench \`runSync\`, one sample per \`model.predict(text)\` call, ${n(se.single.n_calls)} calls on test reviews 0..${n(se.single.n_calls - 1)} after 20 warm-up calls; scikit-learn \`predict_proba([text])\` on the same reviews in the same order (${n(sk.single_doc_predict_proba_latency_seconds.n_calls)} calls).${inter ? ` Measured alternately in blocks of ${inter.single_block} reviews (a Sentio block, then a scikit-learn block of the same reviews, the order swapped every block): Sentio's 2,000 calls take about 50 ms and would otherwise sample one instant of the machine, scikit-learn's about 8 s.` : ''}`,
   );
   L.push(
     `- **Batch**: \`predictBatch\` / \`predictBatchAsync\` over all ${n(se.batch.n_docs)} test reviews, ${se.batch.seconds.n} repeats each (the native engine may use all ${m.logical_cpus} cores; scikit-learn \`predict_proba\` is single-threaded).`,

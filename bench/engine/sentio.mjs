@@ -35,17 +35,23 @@ export async function measureTraining(engine, config, train, repeats, log) {
 
 /**
  * Single-text latency with tinybench: `calls` calls of model.predict on test
- * texts 0..calls-1 (distinct reviews when the test set is large enough) after
- * 20 warm-up calls on texts 0..19, one sample per call, as the scikit-learn
- * peer does. Seconds.
+ * texts start..start+calls-1 (distinct reviews when the test set is large
+ * enough) after `warmup` calls on the first of them (20 by default), one
+ * sample per call, as the scikit-learn peer does. Seconds. `samples: true`
+ * also returns every call's latency (`samples`, seconds).
  */
-export function measureSingle(model, texts, calls) {
-  let i = 0;
+export function measureSingle(
+  model,
+  texts,
+  calls,
+  { start = 0, warmup = 20, samples = false } = {},
+) {
+  let i = start;
   const n = texts.length;
   const bench = new Bench({
     iterations: calls,
     time: 0,
-    warmupIterations: 20,
+    warmupIterations: warmup,
     warmupTime: 0,
     retainSamples: true,
     timestampProvider: 'hrtimeNow',
@@ -59,7 +65,7 @@ export function measureSingle(model, texts, calls) {
     },
     {
       beforeAll() {
-        i = 0;
+        i = start;
         collectGarbage();
       },
     },
@@ -67,10 +73,10 @@ export function measureSingle(model, texts, calls) {
   bench.runSync();
   const lat = bench.tasks[0].result.latency; // milliseconds
   const s = lat.samples;
-  return {
+  const out = {
     n_calls: lat.samplesCount,
     distinct_texts: Math.min(calls, n),
-    warmup_calls: 20,
+    warmup_calls: warmup,
     tool: 'tinybench (runSync, hrtime timestamps, one sample per call)',
     median: lat.p50 / 1e3,
     p10: percentileSorted(s, 10) / 1e3,
@@ -80,6 +86,8 @@ export function measureSingle(model, texts, calls) {
     min: lat.min / 1e3,
     max: lat.max / 1e3,
   };
+  if (samples) out.samples = s.map((ms) => ms / 1e3);
+  return out;
 }
 
 /**

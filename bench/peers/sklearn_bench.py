@@ -3,8 +3,9 @@
 
 Usage:
   .venv/bin/python bench/peers/sklearn_bench.py --train FILE [--test FILE | --split-seed N
-      --test-fraction 0.2] --config JSON [--repeats 3] [--single-calls 500]
+      --test-fraction 0.2] --config JSON [--repeats 3] [--fit-repeats N] [--single-calls 500]
       [--no-fit-child] --json OUT
+  .venv/bin/python bench/peers/sklearn_bench.py --serve --train FILE --test FILE --config JSON
 
 Without --test the train file is split exactly as tests/reference/sklearn_reference.py
 does (stratified train_test_split, seed 42 and fraction 0.2 by default).
@@ -125,6 +126,62 @@ def run_fit_only_child(args: argparse.Namespace) -> dict:
     return json.loads(child.stdout.strip().splitlines()[-1])
 
 
+def serve(args: argparse.Namespace) -> int:
+    """--serve: load the data once, then answer one JSON request per stdin line
+    with one JSON line on stdout, so that the engine bench can alternate
+    scikit-learn's measurements with Sentio's (both then see the same machine;
+    see bench/engine/interleaved.mjs). Requests:
+
+      {"op": "fit"}                       fit a fresh clone of the pipeline on the
+                                          train texts (kept for "single"):
+                                          {"seconds": wall, "cpu_seconds": cpu}
+      {"op": "single", "start": i, "count": n}
+                                          predict_proba([text]) once per test text
+                                          i .. i+n-1 (cycling): {"seconds": [...]}
+
+    The first line written is {"ready": true, "n_train": ..., "n_test": ...}.
+    """
+    from sklearn.base import clone
+
+    import sentio_sklearn as ss
+
+    template = ss.build_pipeline(ss.load_config(args.config))
+    train_x, train_y, test_x, _, _ = ss.load_train_test(args.train, args.test, args.split_seed, args.test_fraction)
+    pipe = None
+
+    def reply(obj: dict) -> None:
+        sys.stdout.write(json.dumps(obj) + "\n")
+        sys.stdout.flush()
+
+    reply({"ready": True, "n_train": len(train_x), "n_test": len(test_x)})
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        req = json.loads(line)
+        op = req.get("op")
+        if op == "fit":
+            gc.collect()
+            p = clone(template)
+            c0 = time.process_time()
+            t0 = time.perf_counter()
+            p.fit(train_x, train_y)
+            wall = time.perf_counter() - t0
+            reply({"seconds": wall, "cpu_seconds": time.process_time() - c0})
+            pipe = p
+        elif op == "single" and pipe is not None:
+            start, count = int(req["start"]), int(req["count"])
+            lat: list[float] = []
+            for i in range(start, start + count):
+                doc = [test_x[i % len(test_x)]]
+                t0 = time.perf_counter()
+                pipe.predict_proba(doc)
+                lat.append(time.perf_counter() - t0)
+            reply({"seconds": lat})
+        else:
+            reply({"error": f"unknown request (or single before fit): {line.strip()}"})
+    return 0
+
+
 def summarize(xs: list[float]) -> dict[str, float]:
     return {"median": statistics.median(xs), "min": min(xs), "max": max(xs), "all": xs}
 
@@ -147,18 +204,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--test-fraction", type=float, default=0.2, help="test_size of the split (default 0.2)")
     ap.add_argument("--config", default="{}", help="config JSON (inline, or @file / path)")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--fit-repeats", type=int, help="fits to time (default: --repeats)")
     ap.add_argument("--single-calls", type=int, default=500)
     ap.add_argument("--json", dest="json_out")
     ap.add_argument("--no-fit-child", action="store_true", help="do not measure peak RSS in a fresh fit-only process")
     ap.add_argument("--fit-only-child", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--serve", action="store_true", help="answer fit / single requests on stdin (see serve())")
     args = ap.parse_args(argv)
 
     if args.fit_only_child:
         return fit_only_child(args.train, args.test, args.split_seed, args.test_fraction, args.config)
+    if args.serve:
+        return serve(args)
     if not args.json_out:
         ap.error("--json is required")
-    if args.repeats < 1 or args.single_calls < 1:
-        ap.error("--repeats and --single-calls must be >= 1")
+    if args.repeats < 1 or args.single_calls < 1 or (args.fit_repeats is not None and args.fit_repeats < 1):
+        ap.error("--repeats, --fit-repeats and --single-calls must be >= 1")
 
     env_at_start = {k: os.environ.get(k) for k in ENV_KEYS}
     wall0 = time.perf_counter()
@@ -189,7 +250,8 @@ def main(argv: list[str] | None = None) -> int:
     fit_times: list[float] = []
     fit_cpu: list[float] = []
     pipe = None
-    for _ in range(args.repeats):
+    fit_repeats = args.fit_repeats if args.fit_repeats is not None else args.repeats
+    for _ in range(fit_repeats):
         pipe = None
         gc.collect()
         p = clone(template)

@@ -1,0 +1,187 @@
+// Training time and single-text latency, Sentio and scikit-learn measured
+// alternately: a Sentio repeat, then a scikit-learn one (the order swapped
+// every round), so both sides sample the same stretch of machine time. This
+// machine is a shared VM whose speed drifts by tens of percent over minutes;
+// measured one after the other, Sentio's half-second trainings and 50 ms of
+// single calls landed in whatever minute they fell in, while scikit-learn's
+// 50 s of fits averaged over many, and the ratios moved with the drift (two
+// runs of the same code: training 20.8x and 15.2x; the single-text ratio has
+// ranged from 156x to 222x with no change to scoring).
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import readline from 'node:readline';
+import { collectGarbage, percentileSorted, summarize } from '../lib/stats.mjs';
+import { REPO_ROOT } from './config.mjs';
+import { pythonBin } from './peer-sklearn.mjs';
+import { measureSingle } from './sentio.mjs';
+
+/** sklearn_bench.py --serve: one JSON request per line, one JSON reply per line. */
+class SklearnServer {
+  #child;
+  #lines;
+
+  constructor(child) {
+    this.#child = child;
+    this.#lines = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  }
+
+  static async start({ trainFile, testFile, config }) {
+    const child = spawn(
+      pythonBin(),
+      [
+        path.join(REPO_ROOT, 'bench', 'peers', 'sklearn_bench.py'),
+        '--serve',
+        '--train',
+        trainFile,
+        '--test',
+        testFile,
+        '--config',
+        JSON.stringify(config),
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    const server = new SklearnServer(child);
+    const ready = await server.#next();
+    if (ready.ready !== true) throw new Error(`sklearn_bench.py --serve: ${JSON.stringify(ready)}`);
+    return server;
+  }
+
+  async #next() {
+    const { value, done } = await this.#lines.next();
+    if (done) throw new Error('sklearn_bench.py --serve exited early');
+    const reply = JSON.parse(value);
+    if (reply.error) throw new Error(`sklearn_bench.py --serve: ${reply.error}`);
+    return reply;
+  }
+
+  request(req) {
+    this.#child.stdin.write(`${JSON.stringify(req)}\n`);
+    return this.#next();
+  }
+
+  close() {
+    this.#child.stdin.end();
+  }
+}
+
+/** One Sentio training (engine.train): [model, wall seconds, process CPU seconds]. */
+async function sentioTrain(engine, config, train) {
+  collectGarbage();
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  const model = await engine.train(config, train.texts, train.labels);
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
+  return [model, seconds, (cpu.user + cpu.system) / 1e6];
+}
+
+/** The single-call summary shape of sentio.mjs's measureSingle (seconds). */
+function latencySummary(lat, tool) {
+  const s = [...lat].sort((a, b) => a - b);
+  return {
+    n_calls: s.length,
+    warmup_calls: 20,
+    tool,
+    median: percentileSorted(s, 50),
+    p10: percentileSorted(s, 10),
+    p90: percentileSorted(s, 90),
+    p99: percentileSorted(s, 99),
+    mean: s.reduce((a, b) => a + b, 0) / s.length,
+    min: s[0],
+    max: s[s.length - 1],
+  };
+}
+
+/**
+ * `rounds` trainings on each side, alternating, then `singleCalls` single
+ * calls on each side in blocks of `block` test texts (the same texts on both
+ * sides, in file order), alternating, after 20 warm-up calls each. Returns the
+ * last Sentio model and both sides' figures in the shapes the report reads.
+ */
+export async function measureInterleaved({
+  engine,
+  config,
+  train,
+  test,
+  files,
+  rounds,
+  singleCalls,
+  block = 100,
+  log,
+}) {
+  const sk = await SklearnServer.start({
+    trainFile: files.train,
+    testFile: files.test,
+    config,
+  });
+  try {
+    const sentio = { seconds: [], cpu: [] };
+    const sklearn = { seconds: [], cpu: [] };
+    let model = null;
+    for (let r = 0; r < rounds; r++) {
+      const sides = r % 2 === 0 ? ['sentio', 'sklearn'] : ['sklearn', 'sentio'];
+      for (const side of sides) {
+        if (side === 'sklearn') {
+          const fit = await sk.request({ op: 'fit' });
+          sklearn.seconds.push(fit.seconds);
+          sklearn.cpu.push(fit.cpu_seconds);
+        } else {
+          model?.dispose();
+          model = null;
+          const [m, s, cpu] = await sentioTrain(engine, config, train);
+          model = m;
+          sentio.seconds.push(s);
+          sentio.cpu.push(cpu);
+        }
+      }
+      log?.(
+        `round ${r + 1}/${rounds}: Sentio ${(sentio.seconds.at(-1) * 1e3).toFixed(0)} ms, scikit-learn ${sklearn.seconds.at(-1).toFixed(2)} s`,
+      );
+    }
+
+    // Single texts: warm-up, then alternating blocks over the same texts.
+    const texts = test.texts;
+    measureSingle(model, texts, 20, { warmup: 0 });
+    await sk.request({ op: 'single', start: 0, count: 20 });
+    collectGarbage();
+    const sentioLat = [];
+    const sklearnLat = [];
+    for (let start = 0, b = 0; start < singleCalls; start += block, b++) {
+      const count = Math.min(block, singleCalls - start);
+      const sides = b % 2 === 0 ? ['sentio', 'sklearn'] : ['sklearn', 'sentio'];
+      for (const side of sides) {
+        if (side === 'sklearn') {
+          const reply = await sk.request({ op: 'single', start, count });
+          sklearnLat.push(...reply.seconds);
+        } else {
+          sentioLat.push(
+            ...measureSingle(model, texts, count, { start, warmup: 0, samples: true }).samples,
+          );
+        }
+      }
+    }
+    return {
+      model,
+      rounds,
+      block,
+      sentio: {
+        train_seconds: summarize(sentio.seconds),
+        train_cpu_seconds: summarize(sentio.cpu),
+        single: {
+          ...latencySummary(
+            sentioLat,
+            `tinybench (runSync, hrtime timestamps, one sample per call), in blocks of ${block} calls alternating with scikit-learn's`,
+          ),
+          distinct_texts: Math.min(singleCalls, texts.length),
+        },
+      },
+      sklearn: {
+        fit_seconds: summarize(sklearn.seconds),
+        fit_cpu_seconds: summarize(sklearn.cpu),
+        single: latencySummary(sklearnLat, 'time.perf_counter around each predict_proba([text])'),
+      },
+    };
+  } finally {
+    sk.close();
+  }
+}
