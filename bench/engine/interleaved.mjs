@@ -10,7 +10,8 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
-import { collectGarbage, percentileSorted, summarize } from '../lib/stats.mjs';
+import { collectGarbage, summarize } from '../lib/stats.mjs';
+import { alternateBlocks, latencySummary } from './alternate.mjs';
 import { REPO_ROOT } from './config.mjs';
 import { pythonBin } from './peer-sklearn.mjs';
 import { measureSingle } from './sentio.mjs';
@@ -75,23 +76,6 @@ async function sentioTrain(engine, config, train) {
   return [model, seconds, (cpu.user + cpu.system) / 1e6];
 }
 
-/** The single-call summary shape of sentio.mjs's measureSingle (seconds). */
-function latencySummary(lat, tool) {
-  const s = [...lat].sort((a, b) => a - b);
-  return {
-    n_calls: s.length,
-    warmup_calls: 20,
-    tool,
-    median: percentileSorted(s, 50),
-    p10: percentileSorted(s, 10),
-    p90: percentileSorted(s, 90),
-    p99: percentileSorted(s, 99),
-    mean: s.reduce((a, b) => a + b, 0) / s.length,
-    min: s[0],
-    max: s[s.length - 1],
-  };
-}
-
 /**
  * `rounds` trainings on each side, alternating, then `singleCalls` single
  * calls on each side in blocks of `block` test texts (the same texts on both
@@ -139,27 +123,26 @@ export async function measureInterleaved({
       );
     }
 
-    // Single texts: warm-up, then alternating blocks over the same texts.
+    // Single texts: alternating blocks over the same texts, each block after
+    // 20 warm-up calls on the last 20 test texts (not measured), so that a
+    // side's block does not start with the caches the other side just used.
     const texts = test.texts;
-    measureSingle(model, texts, 20, { warmup: 0 });
-    await sk.request({ op: 'single', start: 0, count: 20 });
-    collectGarbage();
-    const sentioLat = [];
-    const sklearnLat = [];
-    for (let start = 0, b = 0; start < singleCalls; start += block, b++) {
-      const count = Math.min(block, singleCalls - start);
-      const sides = b % 2 === 0 ? ['sentio', 'sklearn'] : ['sklearn', 'sentio'];
-      for (const side of sides) {
-        if (side === 'sklearn') {
-          const reply = await sk.request({ op: 'single', start, count });
-          sklearnLat.push(...reply.seconds);
-        } else {
-          sentioLat.push(
-            ...measureSingle(model, texts, count, { start, warmup: 0, samples: true }).samples,
-          );
-        }
-      }
-    }
+    const warm = Math.max(0, texts.length - 20);
+    const [sentioLat, sklearnLat] = await alternateBlocks(
+      [
+        (start, count) => {
+          measureSingle(model, texts, 20, { start: warm, warmup: 0, gc: false });
+          return measureSingle(model, texts, count, { start, warmup: 0, samples: true, gc: false })
+            .samples;
+        },
+        async (start, count) => {
+          await sk.request({ op: 'single', start: warm, count: 20 });
+          return (await sk.request({ op: 'single', start, count })).seconds;
+        },
+      ],
+      singleCalls,
+      block,
+    );
     return {
       model,
       rounds,
@@ -168,17 +151,20 @@ export async function measureInterleaved({
         train_seconds: summarize(sentio.seconds),
         train_cpu_seconds: summarize(sentio.cpu),
         single: {
-          ...latencySummary(
-            sentioLat,
-            `tinybench (runSync, hrtime timestamps, one sample per call), in blocks of ${block} calls alternating with scikit-learn's`,
-          ),
+          ...latencySummary(sentioLat, {
+            tool: `tinybench (runSync, hrtime timestamps, one sample per call), in blocks of ${block} calls alternating with scikit-learn's`,
+            warmup: 20,
+          }),
           distinct_texts: Math.min(singleCalls, texts.length),
         },
       },
       sklearn: {
         fit_seconds: summarize(sklearn.seconds),
         fit_cpu_seconds: summarize(sklearn.cpu),
-        single: latencySummary(sklearnLat, 'time.perf_counter around each predict_proba([text])'),
+        single: latencySummary(sklearnLat, {
+          tool: 'time.perf_counter around each predict_proba([text])',
+          warmup: 20,
+        }),
       },
     };
   } finally {

@@ -20,6 +20,7 @@ import { benchCli, rerenderAndExit, startRun } from '../lib/cli.mjs';
 import { loadSample, machineInfo, packageVersion } from '../lib/machine.mjs';
 import { secondsSince } from '../lib/stats.mjs';
 import { measureAirline } from './airline.mjs';
+import { alternateBlocks, latencySummary } from './alternate.mjs';
 import { MODEL_CONFIG, PROFILES, REPO_ROOT } from './config.mjs';
 import { accuracy, dataFiles, loadData, prefix } from './data.mjs';
 import { measureInterleaved } from './interleaved.mjs';
@@ -31,6 +32,7 @@ import {
   measureLoad,
   measureSingle,
   measureTraining,
+  mergeBatches,
   predictedNames,
 } from './sentio.mjs';
 
@@ -139,11 +141,46 @@ try {
 
   // ---------------------------------------------------------------- Sentio WASM
   phase('Sentio WASM: single, batch, load, training');
+  // Against N-API measured again, alternately with WASM (see alternate.mjs).
   const wasmModel = wasm.loadModel(bytes);
-  const wasmSingle = measureSingle(wasmModel, data.test.texts, profile.singleCalls);
-  log(`predict median ${fmtTime(wasmSingle.median)}`);
-  const wasmBatch = await measureBatch(wasmModel, data.test, profile.wasmBatchRepeats);
-  log(`predictBatch ${Math.round(wasmBatch.docs_per_second_median)} docs/s`);
+  const texts = data.test.texts;
+  const warm = Math.max(0, texts.length - 20);
+  const singleSide = (m) => (start, count) => {
+    measureSingle(m, texts, 20, { start: warm, warmup: 0, gc: false });
+    return measureSingle(m, texts, count, { start, warmup: 0, samples: true, gc: false }).samples;
+  };
+  const SINGLE_BLOCK = 100;
+  const [wasmLat, nativeLat] = await alternateBlocks(
+    [singleSide(wasmModel), singleSide(model)],
+    profile.singleCalls,
+    SINGLE_BLOCK,
+  );
+  const blockTool = `tinybench (runSync, hrtime timestamps, one sample per call), in blocks of ${SINGLE_BLOCK} calls alternating WASM and N-API`;
+  const wasmSingle = {
+    ...latencySummary(wasmLat, { tool: blockTool, warmup: 20 }),
+    distinct_texts: Math.min(profile.singleCalls, texts.length),
+  };
+  const nativeSingleBesideWasm = {
+    ...latencySummary(nativeLat, { tool: blockTool, warmup: 20 }),
+    distinct_texts: Math.min(profile.singleCalls, texts.length),
+  };
+  log(
+    `predict median WASM ${fmtTime(wasmSingle.median)}, N-API ${fmtTime(nativeSingleBesideWasm.median)}`,
+  );
+  const wasmRuns = [];
+  const nativeRuns = [];
+  for (let r = 0; r < profile.wasmBatchRepeats; r++) {
+    const order = r % 2 === 0 ? ['wasm', 'native'] : ['native', 'wasm'];
+    for (const side of order) {
+      if (side === 'wasm') wasmRuns.push(await measureBatch(wasmModel, data.test, 1));
+      else nativeRuns.push(await measureBatch(model, data.test, 1));
+    }
+  }
+  const wasmBatch = mergeBatches(wasmRuns);
+  const nativeBatchBesideWasm = mergeBatches(nativeRuns);
+  log(
+    `predictBatch WASM ${Math.round(wasmBatch.docs_per_second_median)} docs/s, N-API ${Math.round(nativeBatchBesideWasm.docs_per_second_median)} docs/s`,
+  );
   const wasmLoad = measureLoad(wasm, bytes, profile.wasmLoadRepeats);
   wasmModel.dispose();
   const wasmTrain = await measureTraining(
@@ -298,6 +335,10 @@ try {
       wasm: {
         single: wasmSingle,
         batch: stripLabels(wasmBatch),
+        // N-API measured alternately with the two above: the side the WASM
+        // targets compare against.
+        native_single: nativeSingleBesideWasm,
+        native_batch: stripLabels(nativeBatchBesideWasm),
         load: wasmLoad,
         train: {
           api: 'engine.train (WASM, synchronous)',

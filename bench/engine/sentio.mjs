@@ -38,13 +38,15 @@ export async function measureTraining(engine, config, train, repeats, log) {
  * texts start..start+calls-1 (distinct reviews when the test set is large
  * enough) after `warmup` calls on the first of them (20 by default), one
  * sample per call, as the scikit-learn peer does. Seconds. `samples: true`
- * also returns every call's latency (`samples`, seconds).
+ * also returns every call's latency (`samples`, seconds); `gc: false` skips
+ * the full collection before the calls (it would evict the caches that a
+ * warm-up just filled).
  */
 export function measureSingle(
   model,
   texts,
   calls,
-  { start = 0, warmup = 20, samples = false } = {},
+  { start = 0, warmup = 20, samples = false, gc = true } = {},
 ) {
   let i = start;
   const n = texts.length;
@@ -66,7 +68,7 @@ export function measureSingle(
     {
       beforeAll() {
         i = start;
-        collectGarbage();
+        if (gc) collectGarbage();
       },
     },
   );
@@ -127,6 +129,23 @@ export async function measureBatch(model, test, repeats, { async = false } = {})
     docs_per_second_best: test.texts.length / sum.min,
     accuracy: accuracy(predictedNames(model, last), test.labels),
     labels: predictedNames(model, last),
+  };
+}
+
+/**
+ * One measureBatch result from several (of the same model and texts, e.g.
+ * single repeats taken alternately with another model's): every repeat's
+ * times, accuracy and labels from the last.
+ */
+export function mergeBatches(runs) {
+  const last = runs[runs.length - 1];
+  const seconds = summarize(runs.flatMap((r) => r.seconds.all));
+  return {
+    ...last,
+    seconds,
+    cpu_seconds: summarize(runs.flatMap((r) => r.cpu_seconds.all)),
+    docs_per_second_median: last.n_docs / seconds.median,
+    docs_per_second_best: last.n_docs / seconds.min,
   };
 }
 
