@@ -14,7 +14,7 @@ import { collectGarbage, summarize } from '../lib/stats.mjs';
 import { alternateBlocks, latencySummary } from './alternate.mjs';
 import { REPO_ROOT } from './config.mjs';
 import { pythonBin } from './peer-sklearn.mjs';
-import { measureSingle } from './sentio.mjs';
+import { measureBatch, measureSingle, mergeBatches } from './sentio.mjs';
 
 /** sklearn_bench.py --serve: one JSON request per line, one JSON reply per line. */
 class SklearnServer {
@@ -79,8 +79,10 @@ async function sentioTrain(engine, config, train) {
 /**
  * `rounds` trainings on each side, alternating, then `singleCalls` single
  * calls on each side in blocks of `block` test texts (the same texts on both
- * sides, in file order), alternating, after 20 warm-up calls each. Returns the
- * last Sentio model and both sides' figures in the shapes the report reads.
+ * sides, in file order), alternating, after 20 warm-up calls each, then
+ * `batchRounds` batches over the whole test set on each side (Sentio's
+ * predictBatch and predictBatchAsync), alternating. Returns the last Sentio
+ * model and both sides' figures in the shapes the report reads.
  */
 export async function measureInterleaved({
   engine,
@@ -90,6 +92,7 @@ export async function measureInterleaved({
   files,
   rounds,
   singleCalls,
+  batchRounds,
   block = 100,
   log,
 }) {
@@ -143,10 +146,31 @@ export async function measureInterleaved({
       singleCalls,
       block,
     );
+    // Batches: one repeat of each side at a time, the order swapped every round.
+    const runs = { sync: [], async: [], sklearn: [] };
+    for (let r = 0; r < batchRounds; r++) {
+      const order = ['sync', 'async', 'sklearn'];
+      if (r % 2 === 1) order.reverse();
+      for (const side of order) {
+        if (side === 'sklearn') runs.sklearn.push(await sk.request({ op: 'batch' }));
+        else runs[side].push(await measureBatch(model, test, 1, { async: side === 'async' }));
+      }
+    }
+    const skBatch = summarize(runs.sklearn.map((b) => b.seconds));
     return {
       model,
       rounds,
       block,
+      batchRounds,
+      batch: mergeBatches(runs.sync),
+      batchAsync: mergeBatches(runs.async),
+      sklearnBatch: {
+        n_docs: test.texts.length,
+        seconds: skBatch,
+        cpu_seconds: summarize(runs.sklearn.map((b) => b.cpu_seconds)),
+        docs_per_second_median: test.texts.length / skBatch.median,
+        docs_per_second_best: test.texts.length / skBatch.min,
+      },
       sentio: {
         train_seconds: summarize(sentio.seconds),
         train_cpu_seconds: summarize(sentio.cpu),

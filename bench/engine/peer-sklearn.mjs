@@ -17,7 +17,8 @@ export function pythonBin() {
 /**
  * One run of sklearn_bench.py on `trainFile` / `testFile`. `fitChild: false`
  * skips its fresh fit-only process (the peak-RSS measurement); `fitRepeats`
- * (default `repeats`) fits, the other figures `repeats` times.
+ * and `batchRepeats` (default `repeats`) fits and batches, pickle loads
+ * `repeats` times.
  */
 export async function runSklearn({
   trainFile,
@@ -25,6 +26,7 @@ export async function runSklearn({
   config,
   repeats,
   fitRepeats = repeats,
+  batchRepeats = repeats,
   singleCalls,
   fitChild = true,
 }) {
@@ -42,6 +44,8 @@ export async function runSklearn({
     String(repeats),
     '--fit-repeats',
     String(fitRepeats),
+    '--batch-repeats',
+    String(batchRepeats),
     '--single-calls',
     String(singleCalls),
     '--json',

@@ -86,14 +86,16 @@ try {
 
   // ---------------------------------------------------------------- scikit-learn
   phase('scikit-learn peer (bench/peers/sklearn_bench.py)');
-  // Its fits and single calls here only produce the fitted pipeline and
-  // warm it: the reported ones are measured alternately with Sentio's below.
+  // Its fit, batch and single calls here only produce the fitted pipeline,
+  // accuracy and warm-up: the reported ones are measured alternately with
+  // Sentio's below.
   const sklearn = await runSklearn({
     trainFile: files.train,
     testFile: files.test,
     config: MODEL_CONFIG,
     repeats: profile.sklearnRepeats,
     fitRepeats: 1,
+    batchRepeats: 1,
     singleCalls: 20,
   });
 
@@ -107,6 +109,7 @@ try {
     files,
     rounds: profile.trainRepeats,
     singleCalls: profile.singleCalls,
+    batchRounds: profile.batchRepeats,
     log,
   });
   const { model } = interleaved;
@@ -119,20 +122,20 @@ try {
     fit_seconds: interleaved.sklearn.fit_seconds,
     fit_cpu_seconds: interleaved.sklearn.fit_cpu_seconds,
     single_doc_predict_proba_latency_seconds: interleaved.sklearn.single,
+    batch_predict_proba: interleaved.sklearnBatch,
     interleaved_with_sentio: {
       rounds: interleaved.rounds,
       single_block: interleaved.block,
-      what: 'fit_seconds, fit_cpu_seconds and single_doc_predict_proba_latency_seconds were measured alternately with Sentio (bench/engine/interleaved.mjs), not by the one-shot run',
+      batch_rounds: interleaved.batchRounds,
+      what: 'fit_seconds, fit_cpu_seconds, single_doc_predict_proba_latency_seconds and batch_predict_proba were measured alternately with Sentio (bench/engine/interleaved.mjs), not by the one-shot run',
     },
   });
 
   // ---------------------------------------------------------------- Sentio native
-  phase('Sentio native: batch prediction');
-  const batch = await measureBatch(model, data.test, profile.batchRepeats);
+  const { batch, batchAsync } = interleaved;
   log(
     `predictBatch ${Math.round(batch.docs_per_second_median)} docs/s, accuracy ${batch.accuracy.toFixed(4)}`,
   );
-  const batchAsync = await measureBatch(model, data.test, profile.batchRepeats, { async: true });
   log(`predictBatchAsync ${Math.round(batchAsync.docs_per_second_median)} docs/s`);
   phase('Sentio native: model size and load');
   const bytes = model.toBytes();

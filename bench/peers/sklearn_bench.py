@@ -3,7 +3,8 @@
 
 Usage:
   .venv/bin/python bench/peers/sklearn_bench.py --train FILE [--test FILE | --split-seed N
-      --test-fraction 0.2] --config JSON [--repeats 3] [--fit-repeats N] [--single-calls 500]
+      --test-fraction 0.2] --config JSON [--repeats 3] [--fit-repeats N] [--batch-repeats N]
+      [--single-calls 500]
       [--no-fit-child] --json OUT
   .venv/bin/python bench/peers/sklearn_bench.py --serve --train FILE --test FILE --config JSON
 
@@ -138,6 +139,8 @@ def serve(args: argparse.Namespace) -> int:
       {"op": "single", "start": i, "count": n}
                                           predict_proba([text]) once per test text
                                           i .. i+n-1 (cycling): {"seconds": [...]}
+      {"op": "batch"}                     predict_proba(all test texts):
+                                          {"seconds": wall, "cpu_seconds": cpu}
 
     The first line written is {"ready": true, "n_train": ..., "n_test": ...}.
     """
@@ -168,6 +171,13 @@ def serve(args: argparse.Namespace) -> int:
             wall = time.perf_counter() - t0
             reply({"seconds": wall, "cpu_seconds": time.process_time() - c0})
             pipe = p
+        elif op == "batch" and pipe is not None:
+            gc.collect()
+            c0 = time.process_time()
+            t0 = time.perf_counter()
+            pipe.predict_proba(test_x)
+            wall = time.perf_counter() - t0
+            reply({"seconds": wall, "cpu_seconds": time.process_time() - c0})
         elif op == "single" and pipe is not None:
             start, count = int(req["start"]), int(req["count"])
             lat: list[float] = []
@@ -205,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--config", default="{}", help="config JSON (inline, or @file / path)")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--fit-repeats", type=int, help="fits to time (default: --repeats)")
+    ap.add_argument("--batch-repeats", type=int, help="batch predictions to time (default: --repeats)")
     ap.add_argument("--single-calls", type=int, default=500)
     ap.add_argument("--json", dest="json_out")
     ap.add_argument("--no-fit-child", action="store_true", help="do not measure peak RSS in a fresh fit-only process")
@@ -218,8 +229,10 @@ def main(argv: list[str] | None = None) -> int:
         return serve(args)
     if not args.json_out:
         ap.error("--json is required")
-    if args.repeats < 1 or args.single_calls < 1 or (args.fit_repeats is not None and args.fit_repeats < 1):
-        ap.error("--repeats, --fit-repeats and --single-calls must be >= 1")
+    if args.repeats < 1 or args.single_calls < 1 or any(
+        r is not None and r < 1 for r in (args.fit_repeats, args.batch_repeats)
+    ):
+        ap.error("--repeats, --fit-repeats, --batch-repeats and --single-calls must be >= 1")
 
     env_at_start = {k: os.environ.get(k) for k in ENV_KEYS}
     wall0 = time.perf_counter()
@@ -267,7 +280,8 @@ def main(argv: list[str] | None = None) -> int:
     batch_times: list[float] = []
     batch_cpu: list[float] = []
     proba = None
-    for _ in range(args.repeats):
+    batch_repeats = args.batch_repeats if args.batch_repeats is not None else args.repeats
+    for _ in range(batch_repeats):
         gc.collect()
         c0 = time.process_time()
         t0 = time.perf_counter()
