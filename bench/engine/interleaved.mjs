@@ -1,20 +1,22 @@
-// Training time and single-text latency, Sentio and scikit-learn measured
+// Training time and batch throughput, Sentio and scikit-learn measured
 // alternately: a Sentio repeat, then a scikit-learn one (the order swapped
 // every round), so both sides sample the same stretch of machine time. This
 // machine is a shared VM whose speed drifts by tens of percent over minutes;
-// measured one after the other, Sentio's half-second trainings and 50 ms of
-// single calls landed in whatever minute they fell in, while scikit-learn's
-// 50 s of fits averaged over many, and the ratios moved with the drift (two
-// runs of the same code: training 20.8x and 15.2x; the single-text ratio has
-// ranged from 156x to 222x with no change to scoring).
+// measured one after the other, Sentio's half-second trainings landed in
+// whatever minute they fell in while scikit-learn's 50 s of fits averaged over
+// many, and the ratios moved with the drift (two runs of the same code:
+// training 20.8x and 15.2x). Single-text latency is not alternated: blocks of
+// calls between the other process's blocks measured Sentio's calls about a
+// quarter slower than back to back (23.3 against 18.3 us in one process a
+// minute apart), its model tables no longer cached; each side's calls run
+// back to back, as a scoring loop would.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import { collectGarbage, summarize } from '../lib/stats.mjs';
-import { alternateBlocks, latencySummary } from './alternate.mjs';
 import { REPO_ROOT } from './config.mjs';
 import { pythonBin } from './peer-sklearn.mjs';
-import { measureBatch, measureSingle, mergeBatches } from './sentio.mjs';
+import { measureBatch, mergeBatches } from './sentio.mjs';
 
 /** sklearn_bench.py --serve: one JSON request per line, one JSON reply per line. */
 class SklearnServer {
@@ -77,12 +79,10 @@ async function sentioTrain(engine, config, train) {
 }
 
 /**
- * `rounds` trainings on each side, alternating, then `singleCalls` single
- * calls on each side in blocks of `block` test texts (the same texts on both
- * sides, in file order), alternating, after 20 warm-up calls each, then
- * `batchRounds` batches over the whole test set on each side (Sentio's
- * predictBatch and predictBatchAsync), alternating. Returns the last Sentio
- * model and both sides' figures in the shapes the report reads.
+ * `rounds` trainings on each side, alternating, then `batchRounds` batches
+ * over the whole test set on each side (Sentio's predictBatch and
+ * predictBatchAsync), alternating. Returns the last Sentio model and both
+ * sides' figures in the shapes the report reads.
  */
 export async function measureInterleaved({
   engine,
@@ -91,9 +91,7 @@ export async function measureInterleaved({
   test,
   files,
   rounds,
-  singleCalls,
   batchRounds,
-  block = 100,
   log,
 }) {
   const sk = await SklearnServer.start({
@@ -126,26 +124,6 @@ export async function measureInterleaved({
       );
     }
 
-    // Single texts: alternating blocks over the same texts, each block after
-    // 20 warm-up calls on the last 20 test texts (not measured), so that a
-    // side's block does not start with the caches the other side just used.
-    const texts = test.texts;
-    const warm = Math.max(0, texts.length - 20);
-    const [sentioLat, sklearnLat] = await alternateBlocks(
-      [
-        (start, count) => {
-          measureSingle(model, texts, 20, { start: warm, warmup: 0, gc: false });
-          return measureSingle(model, texts, count, { start, warmup: 0, samples: true, gc: false })
-            .samples;
-        },
-        async (start, count) => {
-          await sk.request({ op: 'single', start: warm, count: 20 });
-          return (await sk.request({ op: 'single', start, count })).seconds;
-        },
-      ],
-      singleCalls,
-      block,
-    );
     // Batches: one repeat of each side at a time, the order swapped every round.
     const runs = { sync: [], async: [], sklearn: [] };
     for (let r = 0; r < batchRounds; r++) {
@@ -160,7 +138,6 @@ export async function measureInterleaved({
     return {
       model,
       rounds,
-      block,
       batchRounds,
       batch: mergeBatches(runs.sync),
       batchAsync: mergeBatches(runs.async),
@@ -174,21 +151,10 @@ export async function measureInterleaved({
       sentio: {
         train_seconds: summarize(sentio.seconds),
         train_cpu_seconds: summarize(sentio.cpu),
-        single: {
-          ...latencySummary(sentioLat, {
-            tool: `tinybench (runSync, hrtime timestamps, one sample per call), in blocks of ${block} calls alternating with scikit-learn's`,
-            warmup: 20,
-          }),
-          distinct_texts: Math.min(singleCalls, texts.length),
-        },
       },
       sklearn: {
         fit_seconds: summarize(sklearn.seconds),
         fit_cpu_seconds: summarize(sklearn.cpu),
-        single: latencySummary(sklearnLat, {
-          tool: 'time.perf_counter around each predict_proba([text])',
-          warmup: 20,
-        }),
       },
     };
   } finally {

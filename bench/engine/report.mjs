@@ -196,8 +196,7 @@ export function computeRatios(res) {
   // 4. WASM vs N-API, single and batch (ratio = WASM time / N-API time).
   {
     const w = span(se.wasm.single, 'p10/p90');
-    // N-API measured alternately with WASM (older results: the headline run).
-    const s = span(se.wasm.native_single ?? se.single, 'p10/p90');
+    const s = span(se.single, 'p10/p90');
     const r = costRatio(w, s); // wasm / native
     add({
       key: 'wasm_single_vs_native',
@@ -655,13 +654,13 @@ export function markdown(res, rows, { svgRel }) {
     `- **Training**: \`engine.train(config, texts, labels)\` (native \`trainAsync\` on the libuv pool) on the loaded texts, ${se.train.seconds.n} repeats, wall clock; scikit-learn \`Pipeline.fit\` on a fresh clone, ${sk.fit_seconds.all.length} repeats (bench/peers/sklearn_bench.py).${inter ? ` Measured alternately: ${inter.rounds} rounds of one Sentio training and one scikit-learn fit, the order swapped every round (bench/engine/interleaved.mjs), so both sides sample the same minutes of this shared machine, whose speed drifts.` : ''}`,
   );
   L.push(
-    `- **Single-text latency**: tinybench \`runSync\`, one sample per \`model.predict(text)\` call, ${n(se.single.n_calls)} calls on test reviews 0..${n(se.single.n_calls - 1)} after 20 warm-up calls; scikit-learn \`predict_proba([text])\` on the same reviews in the same order (${n(sk.single_doc_predict_proba_latency_seconds.n_calls)} calls).${inter ? ` Measured alternately in blocks of ${inter.single_block} reviews (a Sentio block, then a scikit-learn block of the same reviews, the order swapped every block): Sentio's 2,000 calls take about 50 ms and would otherwise sample one instant of the machine, scikit-learn's about 8 s.` : ''}`,
+    `- **Single-text latency**: tinybench \`runSync\`, one sample per \`model.predict(text)\` call, ${n(se.single.n_calls)} calls on test reviews 0..${n(se.single.n_calls - 1)} after 20 warm-up calls; scikit-learn \`predict_proba([text])\` on the same reviews in the same order (${n(sk.single_doc_predict_proba_latency_seconds.n_calls)} calls).`,
   );
   L.push(
     `- **Batch**: \`predictBatch\` / \`predictBatchAsync\` over all ${n(se.batch.n_docs)} test reviews, ${se.batch.seconds.n} repeats each (the native engine may use all ${m.logical_cpus} cores; scikit-learn \`predict_proba\` is single-threaded).${inter?.batch_rounds ? ` Measured alternately: ${inter.batch_rounds} rounds of one predictBatch, one predictBatchAsync and one scikit-learn batch, the order reversed every round.` : ''}`,
   );
   L.push(
-    `- **WASM**: the same model file loaded into the WASM backend (\`loadEngine({backend:'wasm'})\`), same single-call and batch protocol (${se.wasm.batch.seconds.n} batch repeats).${se.wasm.native_batch ? ` N-API is measured again for these comparisons, alternately with WASM: single calls in blocks of 100 (a WASM block, then an N-API block of the same reviews, each after 20 warm-up calls on other reviews, the order swapped every block) and one batch at a time.` : ''} The batch target compares CPU time per document (process user + system time over the batch ÷ documents): the WASM module has one thread, as in a browser, while N-API's predictBatch uses every core, so the wall-clock ratio (shown as context) is mostly the core count.`,
+    `- **WASM**: the same model file loaded into the WASM backend (\`loadEngine({backend:'wasm'})\`), same single-call and batch protocol (${se.wasm.batch.seconds.n} batch repeats).${se.wasm.native_batch ? ` For the batch target N-API's predictBatch is measured again, alternately with WASM's, one batch at a time.` : ''} The batch target compares CPU time per document (process user + system time over the batch ÷ documents): the WASM module has one thread, as in a browser, while N-API's predictBatch uses every core, so the wall-clock ratio (shown as context) is mostly the core count.`,
   );
   L.push(
     `- **Peak memory**: a fresh \`node\` child loads the engine, reads the train CSV, trains once; \`process.resourceUsage().maxRSS\` after each step. scikit-learn: the fresh child of sklearn_bench.py (imports, reads the CSV, fits), \`ru_maxrss\`.`,

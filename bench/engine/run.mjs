@@ -20,7 +20,6 @@ import { benchCli, rerenderAndExit, startRun } from '../lib/cli.mjs';
 import { loadSample, machineInfo, packageVersion } from '../lib/machine.mjs';
 import { secondsSince } from '../lib/stats.mjs';
 import { measureAirline } from './airline.mjs';
-import { alternateBlocks, latencySummary } from './alternate.mjs';
 import { MODEL_CONFIG, PROFILES, REPO_ROOT } from './config.mjs';
 import { accuracy, dataFiles, loadData, prefix } from './data.mjs';
 import { measureInterleaved } from './interleaved.mjs';
@@ -86,9 +85,8 @@ try {
 
   // ---------------------------------------------------------------- scikit-learn
   phase('scikit-learn peer (bench/peers/sklearn_bench.py)');
-  // Its fit, batch and single calls here only produce the fitted pipeline,
-  // accuracy and warm-up: the reported ones are measured alternately with
-  // Sentio's below.
+  // Its fit and batch here only produce the fitted pipeline and accuracy:
+  // the reported ones are measured alternately with Sentio's below.
   const sklearn = await runSklearn({
     trainFile: files.train,
     testFile: files.test,
@@ -96,11 +94,11 @@ try {
     repeats: profile.sklearnRepeats,
     fitRepeats: 1,
     batchRepeats: 1,
-    singleCalls: 20,
+    singleCalls: profile.singleCalls,
   });
 
   // ------------------------------------ training and single text, interleaved
-  phase('Sentio native and scikit-learn, alternately: training, then single-text latency');
+  phase('Sentio native and scikit-learn, alternately: training, then batch prediction');
   const interleaved = await measureInterleaved({
     engine: native,
     config: MODEL_CONFIG,
@@ -108,26 +106,21 @@ try {
     test: data.test,
     files,
     rounds: profile.trainRepeats,
-    singleCalls: profile.singleCalls,
     batchRounds: profile.batchRepeats,
     log,
   });
   const { model } = interleaved;
   const trainSeconds = interleaved.sentio.train_seconds;
   const trainCpuSeconds = interleaved.sentio.train_cpu_seconds;
-  const single = interleaved.sentio.single;
-  log(`predict median ${fmtTime(single.median)}, p90 ${fmtTime(single.p90)}`);
   Object.assign(sklearn, {
     repeats: profile.trainRepeats,
     fit_seconds: interleaved.sklearn.fit_seconds,
     fit_cpu_seconds: interleaved.sklearn.fit_cpu_seconds,
-    single_doc_predict_proba_latency_seconds: interleaved.sklearn.single,
     batch_predict_proba: interleaved.sklearnBatch,
     interleaved_with_sentio: {
       rounds: interleaved.rounds,
-      single_block: interleaved.block,
       batch_rounds: interleaved.batchRounds,
-      what: 'fit_seconds, fit_cpu_seconds, single_doc_predict_proba_latency_seconds and batch_predict_proba were measured alternately with Sentio (bench/engine/interleaved.mjs), not by the one-shot run',
+      what: 'fit_seconds, fit_cpu_seconds and batch_predict_proba were measured alternately with Sentio (bench/engine/interleaved.mjs), not by the one-shot run',
     },
   });
 
@@ -137,6 +130,9 @@ try {
     `predictBatch ${Math.round(batch.docs_per_second_median)} docs/s, accuracy ${batch.accuracy.toFixed(4)}`,
   );
   log(`predictBatchAsync ${Math.round(batchAsync.docs_per_second_median)} docs/s`);
+  phase('Sentio native: single-text latency');
+  const single = measureSingle(model, data.test.texts, profile.singleCalls);
+  log(`predict median ${fmtTime(single.median)}, p90 ${fmtTime(single.p90)}`);
   phase('Sentio native: model size and load');
   const bytes = model.toBytes();
   const load = measureLoad(native, bytes, profile.loadRepeats);
@@ -144,32 +140,10 @@ try {
 
   // ---------------------------------------------------------------- Sentio WASM
   phase('Sentio WASM: single, batch, load, training');
-  // Against N-API measured again, alternately with WASM (see alternate.mjs).
+  // Batches against N-API measured again, alternately with WASM.
   const wasmModel = wasm.loadModel(bytes);
-  const texts = data.test.texts;
-  const warm = Math.max(0, texts.length - 20);
-  const singleSide = (m) => (start, count) => {
-    measureSingle(m, texts, 20, { start: warm, warmup: 0, gc: false });
-    return measureSingle(m, texts, count, { start, warmup: 0, samples: true, gc: false }).samples;
-  };
-  const SINGLE_BLOCK = 100;
-  const [wasmLat, nativeLat] = await alternateBlocks(
-    [singleSide(wasmModel), singleSide(model)],
-    profile.singleCalls,
-    SINGLE_BLOCK,
-  );
-  const blockTool = `tinybench (runSync, hrtime timestamps, one sample per call), in blocks of ${SINGLE_BLOCK} calls alternating WASM and N-API`;
-  const wasmSingle = {
-    ...latencySummary(wasmLat, { tool: blockTool, warmup: 20 }),
-    distinct_texts: Math.min(profile.singleCalls, texts.length),
-  };
-  const nativeSingleBesideWasm = {
-    ...latencySummary(nativeLat, { tool: blockTool, warmup: 20 }),
-    distinct_texts: Math.min(profile.singleCalls, texts.length),
-  };
-  log(
-    `predict median WASM ${fmtTime(wasmSingle.median)}, N-API ${fmtTime(nativeSingleBesideWasm.median)}`,
-  );
+  const wasmSingle = measureSingle(wasmModel, data.test.texts, profile.singleCalls);
+  log(`predict median ${fmtTime(wasmSingle.median)}`);
   const wasmRuns = [];
   const nativeRuns = [];
   for (let r = 0; r < profile.wasmBatchRepeats; r++) {
@@ -338,9 +312,8 @@ try {
       wasm: {
         single: wasmSingle,
         batch: stripLabels(wasmBatch),
-        // N-API measured alternately with the two above: the side the WASM
-        // targets compare against.
-        native_single: nativeSingleBesideWasm,
+        // N-API measured alternately with the batch above: the side the
+        // WASM batch target compares against.
         native_batch: stripLabels(nativeBatchBesideWasm),
         load: wasmLoad,
         train: {

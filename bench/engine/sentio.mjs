@@ -35,25 +35,17 @@ export async function measureTraining(engine, config, train, repeats, log) {
 
 /**
  * Single-text latency with tinybench: `calls` calls of model.predict on test
- * texts start..start+calls-1 (distinct reviews when the test set is large
- * enough) after `warmup` calls on the first of them (20 by default), one
- * sample per call, as the scikit-learn peer does. Seconds. `samples: true`
- * also returns every call's latency (`samples`, seconds); `gc: false` skips
- * the full collection before the calls (it would evict the caches that a
- * warm-up just filled).
+ * texts 0..calls-1 (distinct reviews when the test set is large enough) after
+ * 20 warm-up calls on texts 0..19, one sample per call, as the scikit-learn
+ * peer does. Seconds.
  */
-export function measureSingle(
-  model,
-  texts,
-  calls,
-  { start = 0, warmup = 20, samples = false, gc = true } = {},
-) {
-  let i = start;
+export function measureSingle(model, texts, calls) {
+  let i = 0;
   const n = texts.length;
   const bench = new Bench({
     iterations: calls,
     time: 0,
-    warmupIterations: warmup,
+    warmupIterations: 20,
     warmupTime: 0,
     retainSamples: true,
     timestampProvider: 'hrtimeNow',
@@ -67,18 +59,18 @@ export function measureSingle(
     },
     {
       beforeAll() {
-        i = start;
-        if (gc) collectGarbage();
+        i = 0;
+        collectGarbage();
       },
     },
   );
   bench.runSync();
   const lat = bench.tasks[0].result.latency; // milliseconds
   const s = lat.samples;
-  const out = {
+  return {
     n_calls: lat.samplesCount,
     distinct_texts: Math.min(calls, n),
-    warmup_calls: warmup,
+    warmup_calls: 20,
     tool: 'tinybench (runSync, hrtime timestamps, one sample per call)',
     median: lat.p50 / 1e3,
     p10: percentileSorted(s, 10) / 1e3,
@@ -88,8 +80,6 @@ export function measureSingle(
     min: lat.min / 1e3,
     max: lat.max / 1e3,
   };
-  if (samples) out.samples = s.map((ms) => ms / 1e3);
-  return out;
 }
 
 /**
@@ -134,7 +124,7 @@ export async function measureBatch(model, test, repeats, { async = false } = {})
 
 /**
  * One measureBatch result from several (of the same model and texts, e.g.
- * single repeats taken alternately with another model's): every repeat's
+ * one-repeat runs taken alternately with another side's): every repeat's
  * times, accuracy and labels from the last.
  */
 export function mergeBatches(runs) {

@@ -134,11 +134,8 @@ def serve(args: argparse.Namespace) -> int:
     see bench/engine/interleaved.mjs). Requests:
 
       {"op": "fit"}                       fit a fresh clone of the pipeline on the
-                                          train texts (kept for "single"):
+                                          train texts (kept for "batch"):
                                           {"seconds": wall, "cpu_seconds": cpu}
-      {"op": "single", "start": i, "count": n}
-                                          predict_proba([text]) once per test text
-                                          i .. i+n-1 (cycling): {"seconds": [...]}
       {"op": "batch"}                     predict_proba(all test texts):
                                           {"seconds": wall, "cpu_seconds": cpu}
 
@@ -178,17 +175,8 @@ def serve(args: argparse.Namespace) -> int:
             pipe.predict_proba(test_x)
             wall = time.perf_counter() - t0
             reply({"seconds": wall, "cpu_seconds": time.process_time() - c0})
-        elif op == "single" and pipe is not None:
-            start, count = int(req["start"]), int(req["count"])
-            lat: list[float] = []
-            for i in range(start, start + count):
-                doc = [test_x[i % len(test_x)]]
-                t0 = time.perf_counter()
-                pipe.predict_proba(doc)
-                lat.append(time.perf_counter() - t0)
-            reply({"seconds": lat})
         else:
-            reply({"error": f"unknown request (or single before fit): {line.strip()}"})
+            reply({"error": f"unknown request (or batch before fit): {line.strip()}"})
     return 0
 
 
@@ -220,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", dest="json_out")
     ap.add_argument("--no-fit-child", action="store_true", help="do not measure peak RSS in a fresh fit-only process")
     ap.add_argument("--fit-only-child", action="store_true", help=argparse.SUPPRESS)
-    ap.add_argument("--serve", action="store_true", help="answer fit / single requests on stdin (see serve())")
+    ap.add_argument("--serve", action="store_true", help="answer fit / batch requests on stdin (see serve())")
     args = ap.parse_args(argv)
 
     if args.fit_only_child:
