@@ -11,11 +11,9 @@
 // minute apart), its model tables no longer cached; each side's calls run
 // back to back, as a scoring loop would.
 import { spawn } from 'node:child_process';
-import path from 'node:path';
 import readline from 'node:readline';
 import { collectGarbage, summarize } from '../lib/stats.mjs';
-import { REPO_ROOT } from './config.mjs';
-import { pythonBin } from './peer-sklearn.mjs';
+import { pythonBin, sklearnBenchArgs } from './peer-sklearn.mjs';
 import { measureBatch, mergeBatches } from './sentio.mjs';
 
 /** sklearn_bench.py --serve: one JSON request per line, one JSON reply per line. */
@@ -31,16 +29,7 @@ class SklearnServer {
   static async start({ trainFile, testFile, config }) {
     const child = spawn(
       pythonBin(),
-      [
-        path.join(REPO_ROOT, 'bench', 'peers', 'sklearn_bench.py'),
-        '--serve',
-        '--train',
-        trainFile,
-        '--test',
-        testFile,
-        '--config',
-        JSON.stringify(config),
-      ],
+      [...sklearnBenchArgs({ trainFile, testFile, config }), '--serve'],
       { stdio: ['pipe', 'pipe', 'inherit'] },
     );
     const server = new SklearnServer(child);

@@ -14,6 +14,19 @@ export function pythonBin() {
   );
 }
 
+/** sklearn_bench.py and the arguments that name the data and config (every mode takes them). */
+export function sklearnBenchArgs({ trainFile, testFile, config }) {
+  return [
+    path.join(REPO_ROOT, 'bench', 'peers', 'sklearn_bench.py'),
+    '--train',
+    trainFile,
+    '--test',
+    testFile,
+    '--config',
+    JSON.stringify(config),
+  ];
+}
+
 /**
  * One run of sklearn_bench.py on `trainFile` / `testFile`. `fitChild: false`
  * skips its fresh fit-only process (the peak-RSS measurement); `fitRepeats`
@@ -33,13 +46,7 @@ export async function runSklearn({
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentio-bench-sk-'));
   const out = path.join(dir, 'sklearn.json');
   const args = [
-    path.join(REPO_ROOT, 'bench', 'peers', 'sklearn_bench.py'),
-    '--train',
-    trainFile,
-    '--test',
-    testFile,
-    '--config',
-    JSON.stringify(config),
+    ...sklearnBenchArgs({ trainFile, testFile, config }),
     '--repeats',
     String(repeats),
     '--fit-repeats',
