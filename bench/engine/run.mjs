@@ -97,7 +97,7 @@ try {
     singleCalls: profile.singleCalls,
   });
 
-  // ------------------------------------ training and single text, interleaved
+  // ------------------------------- training and batches, alternately with scikit-learn
   phase('Sentio native and scikit-learn, alternately: training, then batch prediction');
   const interleaved = await measureInterleaved({
     engine: native,
@@ -113,7 +113,6 @@ try {
   const trainSeconds = interleaved.sentio.train_seconds;
   const trainCpuSeconds = interleaved.sentio.train_cpu_seconds;
   Object.assign(sklearn, {
-    repeats: profile.trainRepeats,
     fit_seconds: interleaved.sklearn.fit_seconds,
     fit_cpu_seconds: interleaved.sklearn.fit_cpu_seconds,
     batch_predict_proba: interleaved.sklearnBatch,
@@ -140,10 +139,10 @@ try {
 
   // ---------------------------------------------------------------- Sentio WASM
   phase('Sentio WASM: single, batch, load, training');
-  // Batches against N-API measured again, alternately with WASM.
   const wasmModel = wasm.loadModel(bytes);
   const wasmSingle = measureSingle(wasmModel, data.test.texts, profile.singleCalls);
   log(`predict median ${fmtTime(wasmSingle.median)}`);
+  // The batch target's N-API side is measured again, alternately with WASM.
   const wasmRuns = [];
   const nativeRuns = [];
   for (let r = 0; r < profile.wasmBatchRepeats; r++) {

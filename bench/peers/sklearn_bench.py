@@ -160,6 +160,9 @@ def serve(args: argparse.Namespace) -> int:
         req = json.loads(line)
         op = req.get("op")
         if op == "fit":
+            # The previous pipeline is freed first, as the one-shot run does
+            # (and as the bench disposes Sentio's previous model).
+            pipe = None
             gc.collect()
             p = clone(template)
             c0 = time.process_time()
