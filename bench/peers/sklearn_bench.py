@@ -127,6 +127,17 @@ def run_fit_only_child(args: argparse.Namespace) -> dict:
     return json.loads(child.stdout.strip().splitlines()[-1])
 
 
+def timed(fn):
+    """Collect garbage, then run fn(): (its result, wall seconds, process CPU seconds).
+    Every timed fit and batch goes through here, in both modes."""
+    gc.collect()
+    c0 = time.process_time()
+    t0 = time.perf_counter()
+    result = fn()
+    wall = time.perf_counter() - t0
+    return result, wall, time.process_time() - c0
+
+
 def serve(args: argparse.Namespace) -> int:
     """--serve: load the data once, then answer one JSON request per stdin line
     with one JSON line on stdout, so that the engine bench can alternate
@@ -163,21 +174,13 @@ def serve(args: argparse.Namespace) -> int:
             # The previous pipeline is freed first, as the one-shot run does
             # (and as the bench disposes Sentio's previous model).
             pipe = None
-            gc.collect()
             p = clone(template)
-            c0 = time.process_time()
-            t0 = time.perf_counter()
-            p.fit(train_x, train_y)
-            wall = time.perf_counter() - t0
-            reply({"seconds": wall, "cpu_seconds": time.process_time() - c0})
+            _, wall, cpu = timed(lambda: p.fit(train_x, train_y))
+            reply({"seconds": wall, "cpu_seconds": cpu})
             pipe = p
         elif op == "batch" and pipe is not None:
-            gc.collect()
-            c0 = time.process_time()
-            t0 = time.perf_counter()
-            pipe.predict_proba(test_x)
-            wall = time.perf_counter() - t0
-            reply({"seconds": wall, "cpu_seconds": time.process_time() - c0})
+            _, wall, cpu = timed(lambda: pipe.predict_proba(test_x))
+            reply({"seconds": wall, "cpu_seconds": cpu})
         else:
             reply({"error": f"unknown request (or batch before fit): {line.strip()}"})
     return 0
@@ -257,13 +260,10 @@ def main(argv: list[str] | None = None) -> int:
     fit_repeats = args.fit_repeats if args.fit_repeats is not None else args.repeats
     for _ in range(fit_repeats):
         pipe = None
-        gc.collect()
         p = clone(template)
-        c0 = time.process_time()
-        t0 = time.perf_counter()
-        p.fit(train_x, train_y)
-        fit_times.append(time.perf_counter() - t0)
-        fit_cpu.append(time.process_time() - c0)
+        _, wall, cpu = timed(lambda: p.fit(train_x, train_y))
+        fit_times.append(wall)
+        fit_cpu.append(cpu)
         pipe = p
     assert pipe is not None
 
@@ -273,12 +273,9 @@ def main(argv: list[str] | None = None) -> int:
     proba = None
     batch_repeats = args.batch_repeats if args.batch_repeats is not None else args.repeats
     for _ in range(batch_repeats):
-        gc.collect()
-        c0 = time.process_time()
-        t0 = time.perf_counter()
-        proba = pipe.predict_proba(test_x)
-        batch_times.append(time.perf_counter() - t0)
-        batch_cpu.append(time.process_time() - c0)
+        proba, wall, cpu = timed(lambda: pipe.predict_proba(test_x))
+        batch_times.append(wall)
+        batch_cpu.append(cpu)
     classes = pipe.classes_
     accuracy = float(np.mean(classes[np.argmax(proba, axis=1)] == np.asarray(test_y, dtype=object)))
 
