@@ -8,6 +8,8 @@
 use napi::bindgen_prelude::{Array, Unknown};
 use napi::{sys, JsValue, ValueType};
 
+use sentio_core::PackedTexts;
+
 use crate::errors::{BindingError, Result};
 
 fn type_name(v: &Unknown<'_>) -> &'static str {
@@ -129,6 +131,58 @@ pub fn strings_in(arr: &Array<'_>, name: &str, range: std::ops::Range<usize>) ->
         }
     }
     Ok(out)
+}
+
+/// A JS array of strings, copied back to back into one buffer (see
+/// [`sentio_core::PackedTexts`]: training hands it back to the system in one
+/// piece). Each string is written once, straight into the buffer, sized as
+/// in [`string_one_pass`]; an error names the element (`texts[12]`).
+pub fn packed_strings(v: Unknown<'_>, name: &str) -> Result<PackedTexts> {
+    let arr = array(v, name)?;
+    let n = arr.len() as usize;
+    let mut out = PackedTexts::with_capacity(n, 0);
+    for i in 0..n {
+        let item = arr.get::<Unknown<'_>>(i as u32).ok().flatten();
+        let written = item.as_ref().is_some_and(|item| push_one_pass(&mut out, item));
+        if !written {
+            match item {
+                Some(item) => out.push(&string_exact(item, &format!("{name}[{i}]"))?),
+                None => {
+                    return Err(
+                        BindingError::invalid_argument(format!("{name}[{i}]: expected a string, got a hole")).into(),
+                    )
+                }
+            }
+        }
+    }
+    out.shrink_to_fit();
+    Ok(out)
+}
+
+/// [`string_one_pass`], written into `out`; false (nothing added) when it
+/// would return `None`.
+fn push_one_pass(out: &mut PackedTexts, v: &Unknown<'_>) -> bool {
+    let handle = v.value();
+    let (env, value) = (handle.env, handle.value);
+    let mut units = 0usize;
+    // SAFETY: as in `string_one_pass`.
+    let status = unsafe { sys::napi_get_value_string_utf16(env, value, std::ptr::null_mut(), 0, &mut units) };
+    if status != sys::Status::napi_ok {
+        return false;
+    }
+    let Some(cap) = units.checked_add(units / 4).and_then(|c| c.checked_add(8)) else {
+        return false;
+    };
+    out.push_with(cap, |buf| {
+        let mut written = 0usize;
+        // SAFETY: `buf` is `cap` initialised bytes; napi writes at most
+        // `cap - 1` bytes of whole UTF-8 characters plus a NUL, and reports
+        // the bytes written without the NUL.
+        let status =
+            unsafe { sys::napi_get_value_string_utf8(env, value, buf.as_mut_ptr().cast(), buf.len(), &mut written) };
+        // As in `string_one_pass`: only a write well short of `cap` is surely complete.
+        (status == sys::Status::napi_ok && written + 4 < buf.len()).then_some(written)
+    })
 }
 
 /// `string[] | null | undefined`.

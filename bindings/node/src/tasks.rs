@@ -104,7 +104,7 @@ impl Task for PredictBatchTask {
 /// `trainAsync`.
 pub struct TrainTask {
     pub(crate) config_json: String,
-    pub(crate) texts: Vec<String>,
+    pub(crate) texts: sentio_core::PackedTexts,
     pub(crate) labels: Vec<String>,
 }
 

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
 use napi::bindgen_prelude::{AsyncTask, Unknown};
 use napi_derive::napi;
-use sentio_core::TrainConfig;
+use sentio_core::{PackedTexts, TrainConfig};
 
 use crate::args;
 use crate::errors::{core_err, guard, BindingError, Result, PANIC, TRAINER_BUSY, TRAINER_FINISHED};
@@ -316,7 +316,7 @@ impl Trainer {
 pub fn train(config_json: Unknown<'_>, texts: Unknown<'_>, labels: Unknown<'_>) -> Result<Model> {
     guard(|| {
         let config = args::string(config_json, "configJson")?;
-        let texts = args::strings(texts, "texts")?;
+        let texts = args::packed_strings(texts, "texts")?;
         let labels = args::strings(labels, "labels")?;
         Ok(Model::from_core(fit(&config, texts, labels)?))
     })
@@ -331,7 +331,7 @@ pub fn train(config_json: Unknown<'_>, texts: Unknown<'_>, labels: Unknown<'_>) 
 pub fn train_async(config_json: Unknown<'_>, texts: Unknown<'_>, labels: Unknown<'_>) -> Result<AsyncTask<TrainTask>> {
     guard(|| {
         let config_json = args::string(config_json, "configJson")?;
-        let texts = args::strings(texts, "texts")?;
+        let texts = args::packed_strings(texts, "texts")?;
         let labels = args::strings(labels, "labels")?;
         Ok(AsyncTask::new(TrainTask {
             config_json,
@@ -342,10 +342,10 @@ pub fn train_async(config_json: Unknown<'_>, texts: Unknown<'_>, labels: Unknown
 }
 
 /// Parse the config and fit (shared by `train` and `trainAsync`); the texts
-/// are dropped once learned (`Trainer::fit_owned`).
+/// are dropped once tokenized (`Trainer::fit_owned`).
 pub(crate) fn fit(
     config_json: &str,
-    texts: Vec<String>,
+    texts: PackedTexts,
     labels: Vec<String>,
 ) -> std::result::Result<sentio_core::Model, BindingError> {
     let config = TrainConfig::from_json(config_json)?;

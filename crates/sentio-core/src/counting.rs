@@ -619,8 +619,51 @@ impl NgramCounter {
     }
 
     /// Apply min_df / max_df / max_features and return the kept feature
-    /// strings (sorted) with their document frequencies.
+    /// strings (sorted) with their document frequencies. The statistics stay
+    /// intact, whatever the outcome.
     pub fn prune(&self, cfg: &TrainConfig, table: &TokenTable) -> Result<Pruned> {
+        let (low, high) = self.df_bounds(cfg)?;
+        // Every token's rank in byte order of the token strings. Tokens are
+        // runs of word characters, all above the space that joins an n-gram's
+        // tokens, so n-gram strings sort exactly as their tokens' rank
+        // sequences (a prefix first): the vocabulary is sorted on those
+        // integers without building or comparing a string per candidate.
+        let (token_of_rank, ranks) = token_ranks(&table.strings);
+        // Each partition's kept candidates, and the unigrams' (last),
+        // gathered in parallel.
+        let part_ids: Vec<usize> = (0..=PARTITIONS).collect();
+        let gathered = parallel::map(&part_ids, |&p| match self.parts.get(p) {
+            Some(part) => gather(part, p, low, high, &ranks),
+            None => self.gather_unigrams(low, high, &ranks),
+        });
+        self.sorted_vocabulary(cfg, gathered, &token_of_rank)
+    }
+
+    /// [`NgramCounter::prune`], using the counter up: each partition's table
+    /// is freed as soon as its kept candidates are gathered, so the tables
+    /// (the largest statistics) and the vocabulary being built do not all
+    /// take memory at once.
+    pub fn prune_into(mut self, cfg: &TrainConfig, table: &TokenTable) -> Result<Pruned> {
+        let (low, high) = self.df_bounds(cfg)?;
+        let (token_of_rank, ranks) = token_ranks(&table.strings);
+        let mut work: Vec<(Partition, Gathered)> = std::mem::take(&mut self.parts)
+            .into_iter()
+            .map(|part| (part, Gathered::default()))
+            .collect();
+        parallel::for_each_mut(&mut work, |p, (part, g)| {
+            *g = gather(part, p, low, high, &ranks);
+            // Free the tables; the candidate count (`next`) is still needed.
+            part.short = FxHashMap::default();
+            part.longer = FxHashMap::default();
+        });
+        let (parts, mut gathered): (Vec<Partition>, Vec<Gathered>) = work.into_iter().unzip();
+        self.parts = parts;
+        gathered.push(self.gather_unigrams(low, high, &ranks));
+        self.sorted_vocabulary(cfg, gathered, &token_of_rank)
+    }
+
+    /// min_df and max_df as document counts.
+    fn df_bounds(&self, cfg: &TrainConfig) -> Result<(f64, f64)> {
         let n = self.n_docs;
         let high = cfg.max_df.resolve(n);
         let low = cfg.min_df.resolve(n);
@@ -630,38 +673,25 @@ impl NgramCounter {
                 format!("max_df ({high} documents) is below min_df ({low} documents) for {n} documents"),
             );
         }
-        // Every token's rank in byte order of the token strings. Tokens are
-        // runs of word characters, all above the space that joins an n-gram's
-        // tokens, so n-gram strings sort exactly as their tokens' rank
-        // sequences (a prefix first): the vocabulary is sorted on those
-        // integers without building or comparing a string per candidate.
-        let (token_of_rank, ranks) = token_ranks(&table.strings);
-        // The kept candidates of the unigram table (part PARTITIONS) and of
-        // each partition, gathered in parallel, then joined in part order.
-        let part_ids: Vec<usize> = (0..=PARTITIONS).collect();
-        let gathered = parallel::map(&part_ids, |&p| {
-            let mut g = Gathered::default();
-            let keep = |stat: &Stat| {
-                let df = stat.df as f64;
-                df >= low && df <= high
-            };
-            if p == PARTITIONS {
-                for (t, stat) in self.uni.iter().enumerate() {
-                    if stat.df > 0 && keep(stat) {
-                        g.push(&[t as u32], stat, Origin::Unigram(t as u32), &ranks);
-                    }
-                }
-            } else if let Some(part) = self.parts.get(p) {
-                let origin = |s: &Stat| Origin::Candidate(s.idx as u64 * PARTITIONS as u64 + p as u64);
-                for (&k, stat) in part.short.iter().filter(|(_, s)| keep(s)) {
-                    g.push(&[(k >> 32) as u32, k as u32], stat, origin(stat), &ranks);
-                }
-                for (k, stat) in part.longer.iter().filter(|(_, s)| keep(s)) {
-                    g.push(k, stat, origin(stat), &ranks);
-                }
+        Ok((low, high))
+    }
+
+    /// The unigrams within the document-frequency bounds.
+    fn gather_unigrams(&self, low: f64, high: f64, ranks: &[u32]) -> Gathered {
+        let mut g = Gathered::default();
+        for (t, stat) in self.uni.iter().enumerate() {
+            if stat.df > 0 && within(stat, low, high) {
+                g.push(&[t as u32], stat, Origin::Unigram(t as u32), ranks);
             }
-            g
-        });
+        }
+        g
+    }
+
+    /// The vocabulary in term order, with max_features applied, from the
+    /// kept terms gathered per partition (`gathered`: partitions
+    /// 0..PARTITIONS, then the unigrams as part PARTITIONS). `token_of_rank`:
+    /// see [`token_ranks`].
+    fn sorted_vocabulary(&self, cfg: &TrainConfig, gathered: Vec<Gathered>, token_of_rank: &[u32]) -> Result<Pruned> {
         // Unigrams first, then the partitions in order (any fixed order would
         // do: the sorts below are total, as terms are distinct). A kept term
         // is named by its position in that concatenation (`g`), found back
@@ -712,7 +742,7 @@ impl NgramCounter {
             };
             (k.key, k.df, candidate)
         };
-        let terms = sort_terms(sorted, total as u64, ranks.len(), describe, by_term);
+        let terms = sort_terms(sorted, total as u64, token_of_rank.len(), describe, by_term);
         let n_cands = self.parts.iter().map(|p| p.next as u64).max().unwrap_or(0) * PARTITIONS as u64;
         let mut out = Pruned {
             df: Vec::with_capacity(terms.len()),
@@ -778,6 +808,26 @@ impl NgramCounter {
         }
         Ok(out)
     }
+}
+
+/// Whether a candidate's document frequency is within [low, high].
+#[inline]
+fn within(stat: &Stat, low: f64, high: f64) -> bool {
+    let df = stat.df as f64;
+    df >= low && df <= high
+}
+
+/// The kept candidates of partition `p`, gathered with their tokens' ranks.
+fn gather(part: &Partition, p: usize, low: f64, high: f64, ranks: &[u32]) -> Gathered {
+    let mut g = Gathered::default();
+    let origin = |s: &Stat| Origin::Candidate(s.idx as u64 * PARTITIONS as u64 + p as u64);
+    for (&k, stat) in part.short.iter().filter(|(_, s)| within(s, low, high)) {
+        g.push(&[(k >> 32) as u32, k as u32], stat, origin(stat), ranks);
+    }
+    for (k, stat) in part.longer.iter().filter(|(_, s)| within(s, low, high)) {
+        g.push(k, stat, origin(stat), ranks);
+    }
+    g
 }
 
 /// Kept terms in term order, as [`sort_terms`] returns them.

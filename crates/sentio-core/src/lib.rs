@@ -32,6 +32,7 @@ pub mod pipelined;
 pub mod radix;
 pub mod space;
 pub mod stop_words;
+pub mod texts;
 pub mod token_table;
 pub mod tokenizer;
 pub mod trainer;
@@ -42,5 +43,6 @@ pub use config::{ClassifierKind, DocFreq, Hashing, Norm, StopWordList, StopWords
 pub use error::{Error, ErrorCode, Result};
 pub use metrics::{evaluate, Probabilities, Report};
 pub use model::{BatchPrediction, Contribution, Explanation, Model, Prediction, TrainingFacts};
+pub use texts::{OwnedTexts, PackedTexts};
 pub use tokenizer::Tokenizer;
 pub use trainer::Trainer;

@@ -22,6 +22,7 @@ use crate::naive_bayes::{fit, Accumulator};
 use crate::parallel;
 use crate::radix;
 use crate::space::FeatureSpace;
+use crate::texts::OwnedTexts;
 use crate::tokenizer::Tokenizer;
 use crate::vocab::{VocabIndex, NONE};
 use crate::weighting::{idf_from_df, push_counts, Row, Weighting};
@@ -104,18 +105,18 @@ impl Trainer {
         t.finish()
     }
 
-    /// [`Trainer::fit`] on texts handed over (the bindings' copies): they are
-    /// dropped once learned, before the vocabulary is built. Training keeps
-    /// its own compact token ids, so the texts would only add to the peak
-    /// (and a WASM memory never shrinks: its size is the peak).
-    pub fn fit_owned(config: TrainConfig, texts: Vec<String>, labels: Vec<String>) -> Result<Model> {
+    /// [`Trainer::fit`] on texts handed over (the bindings' copies): in
+    /// vocabulary mode they are dropped once tokenized, before their n-grams
+    /// are counted, as training keeps its own compact token ids from then on.
+    /// The texts would otherwise add to the peak memory of counting, and a
+    /// WASM memory never shrinks: its size is the peak. Hand [`PackedTexts`]
+    /// over where the memory should go back to the system at once.
+    ///
+    /// [`PackedTexts`]: crate::texts::PackedTexts
+    pub fn fit_owned<T: OwnedTexts>(config: TrainConfig, texts: T, labels: Vec<String>) -> Result<Model> {
         let mut t = Trainer::new(config)?;
-        {
-            let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
-            let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
-            t.learn(&texts, &labels)?;
-        }
-        drop((texts, labels));
+        let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
+        t.learn_owned(texts, &labels)?;
         t.finish()
     }
 
@@ -200,8 +201,11 @@ impl Trainer {
             .collect()
     }
 
-    /// Freeze the feature space from the statistics gathered so far.
-    fn freeze(&mut self, n_docs: u64) -> Result<()> {
+    /// Freeze the feature space from the statistics gathered so far. With
+    /// `use_up` (only when finishing: the trainer is consumed either way)
+    /// the statistics are freed while the vocabulary is built; otherwise a
+    /// failure leaves them intact.
+    fn freeze(&mut self, n_docs: u64, use_up: bool) -> Result<()> {
         let mut token_map = Vec::new();
         let (mut unigram_feature, mut candidate_feature) = (Vec::new(), Vec::new());
         let (space, df) = match self.hashing() {
@@ -213,20 +217,24 @@ impl Trainer {
                 (FeatureSpace::Hashed { bits, signed }, df)
             }
             None => {
-                // Prune from a borrow: a failure leaves the statistics intact.
-                let empty;
-                let counter = match &self.counter {
+                let counter = match self.counter.take() {
                     Some(c) => c,
-                    None => {
-                        empty = NgramCounter::new(&self.tokenizer);
-                        &empty
-                    }
+                    None => NgramCounter::new(&self.tokenizer),
                 };
-                let mut pruned = counter.prune(&self.config, &self.tokens)?;
+                let n_candidates = counter.n_candidates() as u64;
+                let pruned = if use_up {
+                    counter.prune_into(&self.config, &self.tokens)
+                } else {
+                    let pruned = counter.prune(&self.config, &self.tokens);
+                    if pruned.is_err() {
+                        self.counter = Some(counter);
+                    }
+                    pruned
+                };
+                let mut pruned = pruned?;
+                self.n_candidates = n_candidates;
                 unigram_feature = std::mem::take(&mut pruned.unigram_feature);
                 candidate_feature = std::mem::take(&mut pruned.candidate_feature);
-                self.n_candidates = counter.n_candidates() as u64;
-                self.counter = None;
                 let (index, map) = VocabIndex::from_token_ids(&pruned.token_ids, &pruned.spans, &self.tokens.strings);
                 token_map = map;
                 (FeatureSpace::Vocabulary(index), pruned.df)
@@ -257,29 +265,7 @@ impl Trainer {
 
     /// Pass two (or the only pass): learn from labelled documents.
     pub fn learn(&mut self, texts: &[&str], labels: &[&str]) -> Result<()> {
-        if texts.len() != labels.len() {
-            return err(
-                ErrorCode::InvalidLabels,
-                format!("{} texts but {} labels", texts.len(), labels.len()),
-            );
-        }
-        if let Some(i) = labels.iter().position(|l| l.is_empty()) {
-            return err(
-                ErrorCode::InvalidLabels,
-                format!("label of document {i} (of this chunk) is empty"),
-            );
-        }
-        if self.frozen.is_none() && self.observed_docs == 0 {
-            // Single pass: these documents are counted too.
-            self.check_vocabulary_room(self.learned_docs, texts.len())?;
-        }
-        let streaming_ok = self.hashing().is_some() && !self.needs_statistics();
-        if self.frozen.is_none() && (self.observed_docs > 0 || streaming_ok) {
-            self.freeze(self.observed_docs)?;
-        }
-        // Nothing below fails: the call either changes everything or nothing.
-        let classes = self.class_ids(labels);
-        self.learned_docs += texts.len() as u64;
+        let classes = self.begin_learning(texts.len(), labels)?;
         if self.frozen.is_some() {
             let rows = self.weighted_rows_from_texts(texts);
             if let Some(acc) = self.acc.as_mut() {
@@ -296,17 +282,68 @@ impl Trainer {
                 Buffer::Rows(all) => all.extend(rows),
                 Buffer::Sequences(_) => return err(ErrorCode::Internal, "buffer kind changed"),
             }
-        } else {
-            let seqs = tokenize(&self.tokenizer, &mut self.tokens, texts);
-            self.n_tokens += seqs.ids.len() as u64;
-            self.counter
-                .get_or_insert_with(|| NgramCounter::new(&self.tokenizer))
-                .count_recording(&seqs, self.candidates.get_or_insert_with(CandidateSeqs::new));
-            match self.buffer.get_or_insert_with(|| Buffer::Sequences(Sequences::new())) {
-                Buffer::Sequences(all) if all.is_empty() => *all = seqs,
-                Buffer::Sequences(all) => all.append(&seqs),
-                Buffer::Rows(_) => return err(ErrorCode::Internal, "buffer kind changed"),
-            }
+            return Ok(());
+        }
+        let seqs = tokenize(&self.tokenizer, &mut self.tokens, texts);
+        self.count_and_keep(seqs)
+    }
+
+    /// [`Trainer::learn`] on texts handed over. In single-pass vocabulary
+    /// mode they are dropped as soon as they are tokenized (see
+    /// [`Trainer::fit_owned`]); otherwise this is `learn`.
+    pub fn learn_owned<T: OwnedTexts>(&mut self, texts: T, labels: &[&str]) -> Result<()> {
+        let fresh_single_pass = self.hashing().is_none() && self.frozen.is_none() && self.observed_docs == 0;
+        if !fresh_single_pass {
+            return self.learn(&texts.strs(), labels);
+        }
+        let classes = self.begin_learning(texts.count(), labels)?;
+        self.buffered_labels.extend_from_slice(&classes);
+        let seqs = tokenize(&self.tokenizer, &mut self.tokens, &texts.strs());
+        drop(texts);
+        self.count_and_keep(seqs)
+    }
+
+    /// Check a chunk of `n` documents with `labels`, freeze the feature space
+    /// if this is the first chunk of pass two (or of streaming hashing), and
+    /// return the documents' class ids. Nothing after this fails: a `learn`
+    /// call either changes everything or nothing.
+    fn begin_learning(&mut self, n: usize, labels: &[&str]) -> Result<Vec<u32>> {
+        if n != labels.len() {
+            return err(
+                ErrorCode::InvalidLabels,
+                format!("{n} texts but {} labels", labels.len()),
+            );
+        }
+        if let Some(i) = labels.iter().position(|l| l.is_empty()) {
+            return err(
+                ErrorCode::InvalidLabels,
+                format!("label of document {i} (of this chunk) is empty"),
+            );
+        }
+        if self.frozen.is_none() && self.observed_docs == 0 {
+            // Single pass: these documents are counted too.
+            self.check_vocabulary_room(self.learned_docs, n)?;
+        }
+        let streaming_ok = self.hashing().is_some() && !self.needs_statistics();
+        if self.frozen.is_none() && (self.observed_docs > 0 || streaming_ok) {
+            self.freeze(self.observed_docs, false)?;
+        }
+        let classes = self.class_ids(labels);
+        self.learned_docs += n as u64;
+        Ok(classes)
+    }
+
+    /// Single-pass vocabulary mode: count the n-grams of tokenized documents
+    /// and keep their token ids for `finish`.
+    fn count_and_keep(&mut self, seqs: Sequences) -> Result<()> {
+        self.n_tokens += seqs.ids.len() as u64;
+        self.counter
+            .get_or_insert_with(|| NgramCounter::new(&self.tokenizer))
+            .count_recording(&seqs, self.candidates.get_or_insert_with(CandidateSeqs::new));
+        match self.buffer.get_or_insert_with(|| Buffer::Sequences(Sequences::new())) {
+            Buffer::Sequences(all) if all.is_empty() => *all = seqs,
+            Buffer::Sequences(all) => all.append(&seqs),
+            Buffer::Rows(_) => return err(ErrorCode::Internal, "buffer kind changed"),
         }
         Ok(())
     }
@@ -382,7 +419,7 @@ impl Trainer {
     pub fn finish(mut self) -> Result<Model> {
         self.ready()?;
         if let Some(buffer) = self.buffer.take() {
-            self.freeze(self.learned_docs)?;
+            self.freeze(self.learned_docs, true)?;
             let labels = std::mem::take(&mut self.buffered_labels);
             let cands = self.candidates.take();
             match buffer {

@@ -1,7 +1,7 @@
 //! Training behaviour: determinism across modes and chunkings, and the
 //! documented answers to bad input.
 
-use sentio_core::{ErrorCode, Hashing, Model, StopWordList, StopWords, TrainConfig, Trainer};
+use sentio_core::{ErrorCode, Hashing, Model, PackedTexts, StopWordList, StopWords, TrainConfig, Trainer};
 
 fn corpus() -> (Vec<String>, Vec<String>) {
     corpus_of(30)
@@ -111,6 +111,9 @@ fn same_bytes_in_every_mode((owned_t, owned_l): (Vec<String>, Vec<String>), chun
         // Handed-over texts (dropped after learning), as the bindings train.
         let handed = Trainer::fit_owned(cfg.clone(), owned_t.clone(), owned_l.clone()).unwrap();
         assert_eq!(one, handed.to_bytes(), "fit_owned: {cfg:?}");
+        let packed: PackedTexts = owned_t.iter().collect();
+        let handed = Trainer::fit_owned(cfg.clone(), packed, owned_l.clone()).unwrap();
+        assert_eq!(one, handed.to_bytes(), "fit_owned, packed: {cfg:?}");
         // Single pass in uneven chunks.
         let mut tr = Trainer::new(cfg.clone()).unwrap();
         for (ct, cl) in t.chunks(chunks[0]).zip(l.chunks(chunks[0])) {
