@@ -353,8 +353,11 @@ impl CandidateSeqs {
 /// table: they are counted in an array indexed by token id.
 const PARTITIONS: usize = 64;
 
-/// Documents scattered per round: bounds the scatter buffers' memory.
-const ROUND_DOCS: usize = 2048;
+/// Documents scattered per round: bounds the scatter buffers' memory (16
+/// bytes per bigram occurrence: about 2 MB for 512 reviews, which counting
+/// holds alongside the tables and the corpus's token ids). 2048 measured no
+/// faster on imdb and held 5 MiB more at the peak.
+const ROUND_DOCS: usize = 512;
 
 #[derive(Debug, Default)]
 struct Partition {
