@@ -54,13 +54,19 @@ export function parseCsv(input) {
           throw new CsvError(`unterminated quoted field starting on line ${lineAt(buf, i)}`);
         if (buf[q + 1] === QUOTE) {
           if (parts === null) parts = [];
-          parts.push(buf.toString('utf8', from, q + 1));
+          parts.push(buf.subarray(from, q + 1));
           j = q + 2;
           from = j;
           continue;
         }
-        const tail = buf.toString('utf8', from, q);
-        field = parts === null ? tail : parts.join('') + tail;
+        // A field with "" escapes is decoded once from its unescaped bytes:
+        // joining decoded pieces would make a V8 cons string, which is
+        // flattened (copied) later by whatever reads it whole, such as the
+        // engine's copy of the texts, leaving garbage at that moment.
+        field =
+          parts === null
+            ? buf.toString('utf8', from, q)
+            : Buffer.concat([...parts, buf.subarray(from, q)]).toString('utf8');
         i = q + 1;
         break;
       }
