@@ -9,6 +9,13 @@
 
 use napi_derive::napi;
 
+#[cfg(target_os = "linux")]
+mod alloc;
+
+#[cfg(target_os = "linux")]
+#[global_allocator]
+static ALLOCATOR: alloc::Allocator = alloc::Allocator;
+
 // Public so that the exports stay "used" in every build: napi-derive only
 // registers them with Node outside `cfg(test)`, and `cargo clippy
 // --all-targets` checks that configuration too.
