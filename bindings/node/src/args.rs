@@ -140,13 +140,14 @@ pub fn strings_in(arr: &Array<'_>, name: &str, range: std::ops::Range<usize>) ->
 pub fn packed_strings(v: Unknown<'_>, name: &str) -> Result<PackedTexts> {
     let arr = array(v, name)?;
     let n = arr.len() as usize;
-    let mut out = PackedTexts::with_capacity(n, 0);
+    let mut bytes: Vec<u8> = Vec::new();
+    let mut ends = Vec::with_capacity(n);
     for i in 0..n {
         let item = arr.get::<Unknown<'_>>(i as u32).ok().flatten();
-        let written = item.as_ref().is_some_and(|item| push_one_pass(&mut out, item));
+        let written = item.as_ref().is_some_and(|item| append_one_pass(&mut bytes, item));
         if !written {
             match item {
-                Some(item) => out.push(&string_exact(item, &format!("{name}[{i}]"))?),
+                Some(item) => bytes.extend_from_slice(string_exact(item, &format!("{name}[{i}]"))?.as_bytes()),
                 None => {
                     return Err(
                         BindingError::invalid_argument(format!("{name}[{i}]: expected a string, got a hole")).into(),
@@ -154,14 +155,17 @@ pub fn packed_strings(v: Unknown<'_>, name: &str) -> Result<PackedTexts> {
                 }
             }
         }
+        ends.push(bytes.len());
     }
-    out.shrink_to_fit();
-    Ok(out)
+    bytes.shrink_to_fit();
+    // V8 writes valid UTF-8 (lone surrogates replaced); checked once anyway.
+    PackedTexts::from_parts(bytes, ends)
+        .ok_or_else(|| BindingError::invalid_argument(format!("{name}: not valid UTF-8")).into())
 }
 
-/// [`string_one_pass`], written into `out`; false (nothing added) when it
-/// would return `None`.
-fn push_one_pass(out: &mut PackedTexts, v: &Unknown<'_>) -> bool {
+/// [`string_one_pass`], appending the UTF-8 to `out`; false (nothing
+/// appended) when it would return `None`.
+fn append_one_pass(out: &mut Vec<u8>, v: &Unknown<'_>) -> bool {
     let handle = v.value();
     let (env, value) = (handle.env, handle.value);
     let mut units = 0usize;
@@ -173,16 +177,21 @@ fn push_one_pass(out: &mut PackedTexts, v: &Unknown<'_>) -> bool {
     let Some(cap) = units.checked_add(units / 4).and_then(|c| c.checked_add(8)) else {
         return false;
     };
-    out.push_with(cap, |buf| {
-        let mut written = 0usize;
-        // SAFETY: `buf` is `cap` initialised bytes; napi writes at most
-        // `cap - 1` bytes of whole UTF-8 characters plus a NUL, and reports
-        // the bytes written without the NUL.
-        let status =
-            unsafe { sys::napi_get_value_string_utf8(env, value, buf.as_mut_ptr().cast(), buf.len(), &mut written) };
-        // As in `string_one_pass`: only a write well short of `cap` is surely complete.
-        (status == sys::Status::napi_ok && written + 4 < buf.len()).then_some(written)
-    })
+    out.reserve(cap);
+    let len = out.len();
+    let mut written = 0usize;
+    // SAFETY: `out` has at least `cap` bytes of spare capacity after `len`;
+    // napi writes at most `cap - 1` bytes of whole UTF-8 characters plus a
+    // NUL there, and reports the bytes written without the NUL.
+    let status =
+        unsafe { sys::napi_get_value_string_utf8(env, value, out.as_mut_ptr().add(len).cast(), cap, &mut written) };
+    // As in `string_one_pass`: only a write well short of `cap` is surely complete.
+    if status != sys::Status::napi_ok || written + 4 >= cap {
+        return false;
+    }
+    // SAFETY: napi initialised the `written` bytes after `len`.
+    unsafe { out.set_len(len + written) };
+    true
 }
 
 /// `string[] | null | undefined`.

@@ -26,8 +26,7 @@ impl OwnedTexts for Vec<String> {
 /// A batch of texts in one UTF-8 buffer.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct PackedTexts {
-    /// Valid UTF-8 text by text (each checked when added).
-    text: Vec<u8>,
+    text: String,
     /// `ends[i]` is where text i ends in `text` (text i starts where i − 1 ends).
     ends: Vec<usize>,
 }
@@ -36,31 +35,30 @@ impl PackedTexts {
     /// An empty batch with room for `texts` texts of `bytes` bytes in all.
     pub fn with_capacity(texts: usize, bytes: usize) -> Self {
         PackedTexts {
-            text: Vec::with_capacity(bytes),
+            text: String::with_capacity(bytes),
             ends: Vec::with_capacity(texts),
         }
     }
 
     pub fn push(&mut self, s: &str) {
-        self.text.extend_from_slice(s.as_bytes());
+        self.text.push_str(s);
         self.ends.push(self.text.len());
     }
 
-    /// Append a text that `write` produces in place: it gets `max_bytes`
-    /// bytes to fill and returns how many it wrote, or `None` to give up.
-    /// The text is kept only if those bytes are valid UTF-8; returns whether
-    /// it was. This spares a binding a copy of every text through a buffer
-    /// of its own.
-    pub fn push_with(&mut self, max_bytes: usize, write: impl FnOnce(&mut [u8]) -> Option<usize>) -> bool {
-        let start = self.text.len();
-        self.text.resize(start + max_bytes, 0);
-        let written = write(&mut self.text[start..]).filter(|&n| n <= max_bytes);
-        let ok = written.is_some_and(|n| std::str::from_utf8(&self.text[start..start + n]).is_ok());
-        self.text.truncate(start + if ok { written.unwrap_or(0) } else { 0 });
-        if ok {
-            self.ends.push(self.text.len());
+    /// Texts written back to back into `bytes` by someone else (a
+    /// binding copying strings straight out of its runtime), text i ending
+    /// at `ends[i]`. Checked in one pass: `None` unless `bytes` is UTF-8,
+    /// the ends ascend to its length and each falls on a character boundary.
+    pub fn from_parts(bytes: Vec<u8>, ends: Vec<usize>) -> Option<PackedTexts> {
+        let text = String::from_utf8(bytes).ok()?;
+        let mut prev = 0;
+        for &end in &ends {
+            if end < prev || !text.is_char_boundary(end) {
+                return None;
+            }
+            prev = end;
         }
-        ok
+        (prev == text.len()).then_some(PackedTexts { text, ends })
     }
 
     /// Release spare capacity (the buffer grows by doubling).
@@ -82,12 +80,11 @@ impl PackedTexts {
         self.text.len()
     }
 
-    /// Text `i`, if there is one. (Checked as UTF-8 again, which costs
-    /// little next to tokenizing it, rather than trusted with `unsafe`.)
+    /// Text `i`, if there is one.
     pub fn get(&self, i: usize) -> Option<&str> {
         let end = *self.ends.get(i)?;
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        std::str::from_utf8(self.text.get(start..end)?).ok()
+        self.text.get(start..end)
     }
 }
 
@@ -123,21 +120,18 @@ mod tests {
     }
 
     #[test]
-    fn push_with_keeps_valid_text_and_refuses_the_rest() {
-        let mut p = PackedTexts::default();
-        assert!(p.push_with(8, |buf| {
-            buf[..3].copy_from_slice(b"abc");
-            Some(3)
-        }));
-        // Invalid UTF-8, an overlong count and a refusal leave nothing behind.
-        assert!(!p.push_with(8, |buf| {
-            buf[..2].copy_from_slice(&[0xff, 0xfe]);
-            Some(2)
-        }));
-        assert!(!p.push_with(2, |_| Some(3)));
-        assert!(!p.push_with(4, |_| None));
-        p.push("dé");
-        assert_eq!(p.strs(), vec!["abc", "dé"]);
-        assert_eq!(p.bytes(), 6);
+    fn from_parts_checks_the_text_and_the_ends() {
+        let ok = PackedTexts::from_parts("abcdé".as_bytes().to_vec(), vec![3, 3, 6]).unwrap();
+        assert_eq!(ok.strs(), vec!["abc", "", "dé"]);
+        assert_eq!(ok.bytes(), 6);
+        // Invalid UTF-8; an end inside "é"; descending ends; bytes after the last end.
+        assert!(PackedTexts::from_parts(vec![b'a', 0xff], vec![2]).is_none());
+        assert!(PackedTexts::from_parts("dé".as_bytes().to_vec(), vec![2, 3]).is_none());
+        assert!(PackedTexts::from_parts(b"abc".to_vec(), vec![2, 1, 3]).is_none());
+        assert!(PackedTexts::from_parts(b"abc".to_vec(), vec![2]).is_none());
+        assert_eq!(
+            PackedTexts::from_parts(Vec::new(), Vec::new()),
+            Some(PackedTexts::default())
+        );
     }
 }
