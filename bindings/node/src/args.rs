@@ -41,38 +41,13 @@ fn is_nullish(v: &Unknown<'_>) -> bool {
 }
 
 /// A JS string as UTF-8 in one pass over it, when it is a string and fits
-/// the first guess. napi-rs's own conversion asks V8 for the UTF-8 length (a
-/// pass over the string), zero-fills a buffer of that size (a second) and
-/// then writes it (a third). Here the buffer is sized from the UTF-16
-/// length, which V8 knows without a pass, plus room for some non-ASCII
-/// text, and written once (25k reviews: about 10 ms less per batch).
-/// `None` (not a string, or more non-ASCII than the room) sends the caller
-/// to the exact route.
+/// the first guess (see [`append_one_pass`]); `None` sends the caller to the
+/// exact route.
 fn string_one_pass(v: &Unknown<'_>) -> Option<String> {
-    let handle = v.value();
-    let (env, value) = (handle.env, handle.value);
-    let mut units = 0usize;
-    // SAFETY: `env` and `value` are live handles of the current call; a null
-    // buffer asks for the length in UTF-16 code units (and fails for a
-    // value that is not a string).
-    let status = unsafe { sys::napi_get_value_string_utf16(env, value, std::ptr::null_mut(), 0, &mut units) };
-    if status != sys::Status::napi_ok {
+    let mut buf = Vec::new();
+    if !append_one_pass(&mut buf, v) {
         return None;
     }
-    let cap = units.checked_add(units / 4)?.checked_add(8)?;
-    let mut buf: Vec<u8> = Vec::with_capacity(cap);
-    let mut written = 0usize;
-    // SAFETY: `buf` has `cap` bytes of capacity; napi writes at most
-    // `cap - 1` bytes of whole UTF-8 characters (lone surrogates replaced)
-    // plus a NUL, and reports the bytes written without the NUL.
-    let status = unsafe { sys::napi_get_value_string_utf8(env, value, buf.as_mut_ptr().cast(), cap, &mut written) };
-    // A string that did not fit stops short of `cap - 1` by less than one
-    // character (at most 3 bytes): only a shorter write is surely complete.
-    if status != sys::Status::napi_ok || written + 4 >= cap {
-        return None;
-    }
-    // SAFETY: napi initialised the first `written` bytes.
-    unsafe { buf.set_len(written) };
     buf.shrink_to_fit();
     // V8 writes valid UTF-8; checked anyway, it costs little next to the copy.
     String::from_utf8(buf).ok()
@@ -136,7 +111,7 @@ pub fn strings_in(arr: &Array<'_>, name: &str, range: std::ops::Range<usize>) ->
 /// A JS array of strings, copied back to back into one buffer (see
 /// [`sentio_core::PackedTexts`]: training hands it back to the system in one
 /// piece). Each string is written once, straight into the buffer, sized as
-/// in [`string_one_pass`]; an error names the element (`texts[12]`).
+/// in [`append_one_pass`]; an error names the element (`texts[12]`).
 pub fn packed_strings(v: Unknown<'_>, name: &str) -> Result<PackedTexts> {
     let arr = array(v, name)?;
     let n = arr.len() as usize;
@@ -163,13 +138,21 @@ pub fn packed_strings(v: Unknown<'_>, name: &str) -> Result<PackedTexts> {
         .ok_or_else(|| BindingError::invalid_argument(format!("{name}: not valid UTF-8")).into())
 }
 
-/// [`string_one_pass`], appending the UTF-8 to `out`; false (nothing
-/// appended) when it would return `None`.
+/// Append a JS string's UTF-8 to `out` in one pass over it, when it is a
+/// string and fits the first guess. napi-rs's own conversion asks V8 for the
+/// UTF-8 length (a pass over the string), zero-fills a buffer of that size
+/// (a second) and then writes it (a third). Here the room is sized from the
+/// UTF-16 length, which V8 knows without a pass, plus room for some
+/// non-ASCII text, and written once (25k reviews: about 10 ms less per
+/// batch). False, with nothing appended, when it is not a string or has
+/// more non-ASCII than the room: the caller then takes the exact route.
 fn append_one_pass(out: &mut Vec<u8>, v: &Unknown<'_>) -> bool {
     let handle = v.value();
     let (env, value) = (handle.env, handle.value);
     let mut units = 0usize;
-    // SAFETY: as in `string_one_pass`.
+    // SAFETY: `env` and `value` are live handles of the current call; a null
+    // buffer asks for the length in UTF-16 code units (and fails for a
+    // value that is not a string).
     let status = unsafe { sys::napi_get_value_string_utf16(env, value, std::ptr::null_mut(), 0, &mut units) };
     if status != sys::Status::napi_ok {
         return false;
@@ -181,11 +164,13 @@ fn append_one_pass(out: &mut Vec<u8>, v: &Unknown<'_>) -> bool {
     let len = out.len();
     let mut written = 0usize;
     // SAFETY: `out` has at least `cap` bytes of spare capacity after `len`;
-    // napi writes at most `cap - 1` bytes of whole UTF-8 characters plus a
-    // NUL there, and reports the bytes written without the NUL.
+    // napi writes at most `cap - 1` bytes of whole UTF-8 characters (lone
+    // surrogates replaced) plus a NUL there, and reports the bytes written
+    // without the NUL.
     let status =
         unsafe { sys::napi_get_value_string_utf8(env, value, out.as_mut_ptr().add(len).cast(), cap, &mut written) };
-    // As in `string_one_pass`: only a write well short of `cap` is surely complete.
+    // A string that did not fit stops short of `cap - 1` by less than one
+    // character (at most 3 bytes): only a shorter write is surely complete.
     if status != sys::Status::napi_ok || written + 4 >= cap {
         return false;
     }
