@@ -152,6 +152,50 @@ pub(crate) fn table_stride(k: usize) -> usize {
     }
 }
 
+/// Row → feature of the scoring table once [`scoring_order`] has laid the
+/// vocabulary out (None: rows are features).
+pub(crate) struct ScoringOrder(Option<Vec<u32>>);
+
+impl ScoringOrder {
+    /// Compute the order and make `space` hand out rows in it.
+    pub(crate) fn new(space: &mut FeatureSpace, weighting: &Weighting) -> ScoringOrder {
+        ScoringOrder(scoring_order(space, weighting))
+    }
+}
+
+/// Rows of the scoring table built per block, in parallel.
+const TABLE_BLOCK: usize = 1 << 15;
+
+/// The scoring table (see `Model::table`): row r holds feature
+/// `feature_of_row[r]`'s idf and log probabilities (their difference for
+/// two classes). Reading features in row order is random access into two
+/// large arrays, so blocks of rows are filled on both cores. The shapes are
+/// checked by the caller.
+fn scoring_table(
+    feature_of_row: &Option<Vec<u32>>,
+    weighting: &Weighting,
+    classifier: &Classifier,
+    n: usize,
+) -> Vec<f64> {
+    let k = classifier.n_classes;
+    let stride = table_stride(k);
+    let mut table = vec![0.0; n * stride];
+    let mut blocks: Vec<&mut [f64]> = table.chunks_mut(TABLE_BLOCK * stride).collect();
+    parallel::for_each_mut(&mut blocks, |b, block| {
+        for (i, row) in block.chunks_exact_mut(stride).enumerate() {
+            let r = b * TABLE_BLOCK + i;
+            let f = feature_of_row.as_ref().map_or(r, |o| o[r] as usize);
+            row[0] = weighting.idf.as_ref().map_or(1.0, |idf| idf[f]);
+            let lp = &classifier.feature_log_prob[f * k..(f + 1) * k];
+            match lp {
+                [l0, l1] => row[1] = l1 - l0,
+                _ => row[1..].copy_from_slice(lp),
+            }
+        }
+    });
+    table
+}
+
 impl Model {
     pub(crate) fn assemble(
         config: TrainConfig,
@@ -160,6 +204,21 @@ impl Model {
         mut space: FeatureSpace,
         weighting: Weighting,
         classifier: Classifier,
+    ) -> Result<Model> {
+        let order = ScoringOrder::new(&mut space, &weighting);
+        Model::assemble_ordered(config, classes, facts, space, weighting, classifier, order)
+    }
+
+    /// [`Model::assemble`] with the scoring order already applied to `space`
+    /// (loading computes it while the classifier is still being decoded).
+    pub(crate) fn assemble_ordered(
+        config: TrainConfig,
+        classes: Vec<String>,
+        facts: TrainingFacts,
+        space: FeatureSpace,
+        weighting: Weighting,
+        classifier: Classifier,
+        order: ScoringOrder,
     ) -> Result<Model> {
         let n = space.n_features();
         if classifier.n_classes != classes.len()
@@ -180,18 +239,7 @@ impl Model {
             );
         }
         let tokenizer = Tokenizer::new(&config);
-        let k = classes.len();
-        let feature_of_row = scoring_order(&mut space, &weighting);
-        let mut table = Vec::with_capacity(n * table_stride(k));
-        for r in 0..n {
-            let f = feature_of_row.as_ref().map_or(r, |o| o[r] as usize);
-            table.push(weighting.idf.as_ref().map_or(1.0, |idf| idf[f]));
-            let lp = &classifier.feature_log_prob[f * k..(f + 1) * k];
-            match lp {
-                [l0, l1] => table.push(l1 - l0),
-                _ => table.extend_from_slice(lp),
-            }
-        }
+        let table = scoring_table(&order.0, &weighting, &classifier, n);
         Ok(Model {
             config,
             classes,

@@ -47,8 +47,9 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use crate::config::{ClassifierKind, TrainConfig, MAX_NGRAM};
 use crate::error::{err, Error, ErrorCode, Result};
-use crate::model::{Model, TrainingFacts};
+use crate::model::{Model, ScoringOrder, TrainingFacts};
 use crate::naive_bayes::Classifier;
+use crate::parallel;
 use crate::space::FeatureSpace;
 use crate::token_table::TokenTable;
 use crate::vocab::{VocabBuilder, VocabIndex};
@@ -338,23 +339,37 @@ impl Model {
         let flp_len = n
             .checked_mul(k)
             .ok_or_else(|| corrupt("feature table size overflows"))?;
-        let feature_log_prob = if version == 1 {
-            r.f64s(flp_len, "feature log probabilities")?
-        } else {
-            read_packed_f64s(&mut r, flp_len, k, "feature log probabilities")?
-        };
-        if r.pos != r.buf.len() {
-            return err(
-                ErrorCode::ModelCorrupt,
-                format!("{} unexpected bytes after the model", r.buf.len() - r.pos),
-            );
-        }
         let weighting = Weighting {
             idf,
             df,
             sublinear_tf: header.config.sublinear_tf,
             norm: header.config.norm,
         };
+        // The feature table, the rest of the file, is decoded while the
+        // scoring order is laid over the vocabulary: each takes several ms
+        // on a large model, and neither needs the other.
+        let mut space = space;
+        let (mut order, mut feature_log_prob) = (None, None);
+        parallel::join(
+            || order = Some(ScoringOrder::new(&mut space, &weighting)),
+            || {
+                feature_log_prob = Some(if version == 1 {
+                    r.f64s(flp_len, "feature log probabilities")
+                } else {
+                    read_packed_f64s(&mut r, flp_len, k, "feature log probabilities")
+                })
+            },
+        );
+        let (Some(order), Some(feature_log_prob)) = (order, feature_log_prob) else {
+            return err(ErrorCode::Internal, "model loading skipped a step");
+        };
+        let feature_log_prob = feature_log_prob?;
+        if r.pos != r.buf.len() {
+            return err(
+                ErrorCode::ModelCorrupt,
+                format!("{} unexpected bytes after the model", r.buf.len() - r.pos),
+            );
+        }
         let kind: ClassifierKind = header.config.classifier;
         let classifier = Classifier {
             kind,
@@ -362,7 +377,15 @@ impl Model {
             class_log_prior,
             feature_log_prob,
         };
-        Model::assemble(header.config, classes, header.facts, space, weighting, classifier)
+        Model::assemble_ordered(
+            header.config,
+            classes,
+            header.facts,
+            space,
+            weighting,
+            classifier,
+            order,
+        )
     }
 }
 
