@@ -115,8 +115,12 @@ impl Trainer {
     /// [`PackedTexts`]: crate::texts::PackedTexts
     pub fn fit_owned<T: OwnedTexts>(config: TrainConfig, texts: T, labels: Vec<String>) -> Result<Model> {
         let mut t = Trainer::new(config)?;
-        let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
-        t.learn_owned(texts, &labels)?;
+        {
+            let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
+            t.learn_owned(texts, &labels)?;
+        }
+        // Kept as class ids from here on.
+        drop(labels);
         t.finish()
     }
 
