@@ -32,14 +32,6 @@ pub struct PackedTexts {
 }
 
 impl PackedTexts {
-    /// An empty batch with room for `texts` texts of `bytes` bytes in all.
-    pub fn with_capacity(texts: usize, bytes: usize) -> Self {
-        PackedTexts {
-            text: String::with_capacity(bytes),
-            ends: Vec::with_capacity(texts),
-        }
-    }
-
     pub fn push(&mut self, s: &str) {
         self.text.push_str(s);
         self.ends.push(self.text.len());
@@ -59,12 +51,6 @@ impl PackedTexts {
             prev = end;
         }
         (prev == text.len()).then_some(PackedTexts { text, ends })
-    }
-
-    /// Release spare capacity (the buffer grows by doubling).
-    pub fn shrink_to_fit(&mut self) {
-        self.text.shrink_to_fit();
-        self.ends.shrink_to_fit();
     }
 
     pub fn len(&self) -> usize {
