@@ -105,7 +105,7 @@ pub struct Explanation {
 /// training document frequency, or idf when df was not kept) and make the
 /// vocabulary index hand out those rows; returns row → feature. Hashing mode
 /// keeps rows = buckets (None).
-fn scoring_order(space: &mut FeatureSpace, weighting: &Weighting) -> Option<Vec<u32>> {
+pub(crate) fn scoring_order(space: &mut FeatureSpace, weighting: &Weighting) -> Option<Vec<u32>> {
     let FeatureSpace::Vocabulary(v) = space else {
         return None;
     };
@@ -152,17 +152,6 @@ pub(crate) fn table_stride(k: usize) -> usize {
     }
 }
 
-/// Row → feature of the scoring table once [`scoring_order`] has laid the
-/// vocabulary out (None: rows are features).
-pub(crate) struct ScoringOrder(Option<Vec<u32>>);
-
-impl ScoringOrder {
-    /// Compute the order and make `space` hand out rows in it.
-    pub(crate) fn new(space: &mut FeatureSpace, weighting: &Weighting) -> ScoringOrder {
-        ScoringOrder(scoring_order(space, weighting))
-    }
-}
-
 /// Rows of the scoring table built per block, in parallel.
 const TABLE_BLOCK: usize = 1 << 15;
 
@@ -205,12 +194,13 @@ impl Model {
         weighting: Weighting,
         classifier: Classifier,
     ) -> Result<Model> {
-        let order = ScoringOrder::new(&mut space, &weighting);
-        Model::assemble_ordered(config, classes, facts, space, weighting, classifier, order)
+        let feature_of_row = scoring_order(&mut space, &weighting);
+        Model::assemble_ordered(config, classes, facts, space, weighting, classifier, feature_of_row)
     }
 
-    /// [`Model::assemble`] with the scoring order already applied to `space`
-    /// (loading computes it while the classifier is still being decoded).
+    /// [`Model::assemble`] with [`scoring_order`] already applied to `space`
+    /// (its result is `feature_of_row`; loading computes it while the
+    /// classifier is still being decoded).
     pub(crate) fn assemble_ordered(
         config: TrainConfig,
         classes: Vec<String>,
@@ -218,7 +208,7 @@ impl Model {
         space: FeatureSpace,
         weighting: Weighting,
         classifier: Classifier,
-        order: ScoringOrder,
+        feature_of_row: Option<Vec<u32>>,
     ) -> Result<Model> {
         let n = space.n_features();
         if classifier.n_classes != classes.len()
@@ -239,7 +229,7 @@ impl Model {
             );
         }
         let tokenizer = Tokenizer::new(&config);
-        let table = scoring_table(&order.0, &weighting, &classifier, n);
+        let table = scoring_table(&feature_of_row, &weighting, &classifier, n);
         Ok(Model {
             config,
             classes,

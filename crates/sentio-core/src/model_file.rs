@@ -47,7 +47,7 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use crate::config::{ClassifierKind, TrainConfig, MAX_NGRAM};
 use crate::error::{err, Error, ErrorCode, Result};
-use crate::model::{Model, ScoringOrder, TrainingFacts};
+use crate::model::{scoring_order, Model, TrainingFacts};
 use crate::naive_bayes::Classifier;
 use crate::parallel;
 use crate::space::FeatureSpace;
@@ -349,9 +349,9 @@ impl Model {
         // scoring order is laid over the vocabulary: each takes several ms
         // on a large model, and neither needs the other.
         let mut space = space;
-        let (mut order, mut feature_log_prob) = (None, None);
+        let (mut feature_of_row, mut feature_log_prob) = (None, None);
         parallel::join(
-            || order = Some(ScoringOrder::new(&mut space, &weighting)),
+            || feature_of_row = Some(scoring_order(&mut space, &weighting)),
             || {
                 feature_log_prob = Some(if version == 1 {
                     r.f64s(flp_len, "feature log probabilities")
@@ -360,7 +360,7 @@ impl Model {
                 })
             },
         );
-        let (Some(order), Some(feature_log_prob)) = (order, feature_log_prob) else {
+        let (Some(feature_of_row), Some(feature_log_prob)) = (feature_of_row, feature_log_prob) else {
             return err(ErrorCode::Internal, "model loading skipped a step");
         };
         let feature_log_prob = feature_log_prob?;
@@ -384,7 +384,7 @@ impl Model {
             space,
             weighting,
             classifier,
-            order,
+            feature_of_row,
         )
     }
 }
