@@ -86,23 +86,24 @@ pub fn array<'a>(v: Unknown<'a>, name: &str) -> Result<Array<'a>> {
     unsafe { v.cast::<Array<'_>>() }.map_err(|_| invalid(name, "an array of strings", &v))
 }
 
+/// Element `i` of a JS array; a hole is an error naming it (`texts[12]`).
+fn element<'a>(arr: &Array<'a>, name: &str, i: usize) -> Result<Unknown<'a>> {
+    arr.get::<Unknown<'a>>(i as u32)
+        .ok()
+        .flatten()
+        .ok_or_else(|| BindingError::invalid_argument(format!("{name}[{i}]: expected a string, got a hole")).into())
+}
+
 /// Elements `range` of a JS array of strings, copied into Rust strings; an
 /// error names the element (`texts[12]`).
 pub fn strings_in(arr: &Array<'_>, name: &str, range: std::ops::Range<usize>) -> Result<Vec<String>> {
     let mut out = Vec::with_capacity(range.len());
     for i in range {
-        let item = arr.get::<Unknown<'_>>(i as u32).ok().flatten();
+        let item = element(arr, name, i)?;
         // The one-pass copy first: the element's name is only formatted for an error.
-        match item.as_ref().and_then(string_one_pass) {
+        match string_one_pass(&item) {
             Some(s) => out.push(s),
-            None => match item {
-                Some(item) => out.push(string_exact(item, &format!("{name}[{i}]"))?),
-                None => {
-                    return Err(
-                        BindingError::invalid_argument(format!("{name}[{i}]: expected a string, got a hole")).into(),
-                    )
-                }
-            },
+            None => out.push(string_exact(item, &format!("{name}[{i}]"))?),
         }
     }
     Ok(out)
@@ -118,17 +119,9 @@ pub fn packed_strings(v: Unknown<'_>, name: &str) -> Result<PackedTexts> {
     let mut bytes: Vec<u8> = Vec::new();
     let mut ends = Vec::with_capacity(n);
     for i in 0..n {
-        let item = arr.get::<Unknown<'_>>(i as u32).ok().flatten();
-        let written = item.as_ref().is_some_and(|item| append_one_pass(&mut bytes, item));
-        if !written {
-            match item {
-                Some(item) => bytes.extend_from_slice(string_exact(item, &format!("{name}[{i}]"))?.as_bytes()),
-                None => {
-                    return Err(
-                        BindingError::invalid_argument(format!("{name}[{i}]: expected a string, got a hole")).into(),
-                    )
-                }
-            }
+        let item = element(&arr, name, i)?;
+        if !append_one_pass(&mut bytes, &item) {
+            bytes.extend_from_slice(string_exact(item, &format!("{name}[{i}]"))?.as_bytes());
         }
         ends.push(bytes.len());
     }
