@@ -57,6 +57,24 @@ class SklearnServer {
 }
 
 /** One Sentio training (engine.train): [model, wall seconds, process CPU seconds]. */
+/**
+ * `rounds` rounds of one call of each side of `sides` (name → async
+ * function), in the given order on even rounds and reversed on odd ones, so
+ * that no side always runs first. `afterRound(r, results)` is called after
+ * each round. Returns every side's results in round order.
+ */
+export async function alternately(rounds, sides, afterRound) {
+  const names = Object.keys(sides);
+  const results = Object.fromEntries(names.map((name) => [name, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const name of r % 2 === 0 ? names : [...names].reverse()) {
+      results[name].push(await sides[name]());
+    }
+    afterRound?.(r, results);
+  }
+  return results;
+}
+
 async function sentioTrain(engine, config, train) {
   collectGarbage();
   const cpu0 = process.cpuUsage();
@@ -89,40 +107,31 @@ export async function measureInterleaved({
     config,
   });
   try {
-    const sentio = { seconds: [], cpu: [] };
-    const sklearn = { seconds: [], cpu: [] };
     let model = null;
-    for (let r = 0; r < rounds; r++) {
-      const sides = r % 2 === 0 ? ['sentio', 'sklearn'] : ['sklearn', 'sentio'];
-      for (const side of sides) {
-        if (side === 'sklearn') {
-          const fit = await sk.request({ op: 'fit' });
-          sklearn.seconds.push(fit.seconds);
-          sklearn.cpu.push(fit.cpu_seconds);
-        } else {
+    const trainings = await alternately(
+      rounds,
+      {
+        sentio: async () => {
           model?.dispose();
           model = null;
-          const [m, s, cpu] = await sentioTrain(engine, config, train);
+          const [m, seconds, cpu] = await sentioTrain(engine, config, train);
           model = m;
-          sentio.seconds.push(s);
-          sentio.cpu.push(cpu);
-        }
-      }
-      log?.(
-        `round ${r + 1}/${rounds}: Sentio ${(sentio.seconds.at(-1) * 1e3).toFixed(0)} ms, scikit-learn ${sklearn.seconds.at(-1).toFixed(2)} s`,
-      );
-    }
+          return { seconds, cpu_seconds: cpu };
+        },
+        sklearn: () => sk.request({ op: 'fit' }),
+      },
+      (r, { sentio, sklearn }) =>
+        log?.(
+          `round ${r + 1}/${rounds}: Sentio ${(sentio.at(-1).seconds * 1e3).toFixed(0)} ms, scikit-learn ${sklearn.at(-1).seconds.toFixed(2)} s`,
+        ),
+    );
 
-    // Batches: one repeat of each side at a time, the order swapped every round.
-    const runs = { sync: [], async: [], sklearn: [] };
-    for (let r = 0; r < batchRounds; r++) {
-      const order = ['sync', 'async', 'sklearn'];
-      if (r % 2 === 1) order.reverse();
-      for (const side of order) {
-        if (side === 'sklearn') runs.sklearn.push(await sk.request({ op: 'batch' }));
-        else runs[side].push(await measureBatch(model, test, 1, { async: side === 'async' }));
-      }
-    }
+    // Batches: one repeat of each side at a time, the order reversed every round.
+    const runs = await alternately(batchRounds, {
+      sync: () => measureBatch(model, test, 1),
+      async: () => measureBatch(model, test, 1, { async: true }),
+      sklearn: () => sk.request({ op: 'batch' }),
+    });
     const skBatch = summarize(runs.sklearn.map((b) => b.seconds));
     return {
       model,
@@ -138,12 +147,12 @@ export async function measureInterleaved({
         docs_per_second_best: test.texts.length / skBatch.min,
       },
       sentio: {
-        train_seconds: summarize(sentio.seconds),
-        train_cpu_seconds: summarize(sentio.cpu),
+        train_seconds: summarize(trainings.sentio.map((t) => t.seconds)),
+        train_cpu_seconds: summarize(trainings.sentio.map((t) => t.cpu_seconds)),
       },
       sklearn: {
-        fit_seconds: summarize(sklearn.seconds),
-        fit_cpu_seconds: summarize(sklearn.cpu),
+        fit_seconds: summarize(trainings.sklearn.map((t) => t.seconds)),
+        fit_cpu_seconds: summarize(trainings.sklearn.map((t) => t.cpu_seconds)),
       },
     };
   } finally {

@@ -22,7 +22,7 @@ import { secondsSince } from '../lib/stats.mjs';
 import { measureAirline } from './airline.mjs';
 import { MODEL_CONFIG, PROFILES, REPO_ROOT } from './config.mjs';
 import { accuracy, dataFiles, loadData, prefix } from './data.mjs';
-import { measureInterleaved } from './interleaved.mjs';
+import { alternately, measureInterleaved } from './interleaved.mjs';
 import { runSklearn } from './peer-sklearn.mjs';
 import { fmtTime, writeOutputs } from './report.mjs';
 import {
@@ -143,17 +143,12 @@ try {
   const wasmSingle = measureSingle(wasmModel, data.test.texts, profile.singleCalls);
   log(`predict median ${fmtTime(wasmSingle.median)}`);
   // The batch target's N-API side is measured again, alternately with WASM.
-  const wasmRuns = [];
-  const nativeRuns = [];
-  for (let r = 0; r < profile.wasmBatchRepeats; r++) {
-    const order = r % 2 === 0 ? ['wasm', 'native'] : ['native', 'wasm'];
-    for (const side of order) {
-      if (side === 'wasm') wasmRuns.push(await measureBatch(wasmModel, data.test, 1));
-      else nativeRuns.push(await measureBatch(model, data.test, 1));
-    }
-  }
-  const wasmBatch = mergeBatches(wasmRuns);
-  const nativeBatchBesideWasm = mergeBatches(nativeRuns);
+  const batches = await alternately(profile.wasmBatchRepeats, {
+    wasm: () => measureBatch(wasmModel, data.test, 1),
+    native: () => measureBatch(model, data.test, 1),
+  });
+  const wasmBatch = mergeBatches(batches.wasm);
+  const nativeBatchBesideWasm = mergeBatches(batches.native);
   log(
     `predictBatch WASM ${Math.round(wasmBatch.docs_per_second_median)} docs/s, N-API ${Math.round(nativeBatchBesideWasm.docs_per_second_median)} docs/s`,
   );
