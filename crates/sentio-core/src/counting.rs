@@ -36,6 +36,21 @@ impl TokenTable {
         self.intern_in(token, 0, token.len())
     }
 
+    /// The id of `token`, or NONE when it was never interned.
+    fn get(&self, token: &str) -> u32 {
+        // Keyed as `intern_in` keys it (key 0: the empty token, kept with the long ones).
+        let key = if token.len() <= 7 {
+            key_in(token.as_bytes(), 0, token.len())
+        } else {
+            0
+        };
+        if key != 0 {
+            self.short.get(key)
+        } else {
+            self.long.get(token).copied().unwrap_or(NONE)
+        }
+    }
+
     /// The id of `text[start..end]` (a token of the text), interning it if
     /// new. A short token's key is read with one 8-byte load when the text
     /// extends that far.
@@ -96,6 +111,26 @@ impl ShortIds {
                 self.slots[i & mask] = (key, next);
                 self.len += 1;
                 return next;
+            }
+            i += 1;
+        }
+    }
+
+    /// The id under `key`, or NONE.
+    #[inline]
+    fn get(&self, key: u64) -> u32 {
+        if self.slots.is_empty() {
+            return NONE;
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize;
+        loop {
+            let (k, id) = self.slots[i & mask];
+            if k == key {
+                return id;
+            }
+            if k == 0 {
+                return NONE;
             }
             i += 1;
         }
@@ -167,13 +202,30 @@ pub fn tokenize(tok: &Tokenizer, table: &mut TokenTable, texts: &[&str]) -> Sequ
         }
         (local, seq)
     });
-    // Merge the part-local tables in part order (ids are assigned on first
-    // sight, so the global numbering is deterministic too), then rewrite
-    // each part's ids into its own slice of the output, in parallel.
-    let maps: Vec<Vec<u32>> = locals
-        .iter()
-        .map(|(local, _)| local.strings.iter().map(|s| table.intern(s)).collect())
-        .collect();
+    // Merge the part-local tables in part order: ids are assigned on first
+    // sight, so the global numbering is deterministic too. An empty table
+    // takes part 0's as it is (the same ids: both number that part's tokens
+    // in order of first sight). Most of a later part's tokens are known by
+    // then: they are looked up in parallel, and only the rest is interned,
+    // in order, on one thread.
+    let mut locals = locals;
+    let adopted = table.strings.is_empty() && !locals.is_empty();
+    if adopted {
+        std::mem::swap(table, &mut locals[0].0);
+    }
+    let mut maps: Vec<Vec<u32>> = {
+        let table: &TokenTable = table;
+        parallel::map(&locals, |(local, _)| {
+            local.strings.iter().map(|s| table.get(s)).collect()
+        })
+    };
+    for ((local, _), map) in locals.iter().zip(maps.iter_mut()) {
+        for (id, s) in map.iter_mut().zip(&local.strings) {
+            if *id == NONE {
+                *id = table.intern(s);
+            }
+        }
+    }
     let mut out = Sequences::new();
     out.offsets.reserve(texts.len());
     for (_, seq) in &locals {
@@ -188,7 +240,12 @@ pub fn tokenize(tok: &Tokenizer, table: &mut TokenTable, texts: &[&str]) -> Sequ
         jobs.push((head, &seq.ids, map));
         rest = tail;
     }
-    parallel::for_each_mut(&mut jobs, |_, (dst, src, map)| {
+    parallel::for_each_mut(&mut jobs, |p, (dst, src, map)| {
+        if adopted && p == 0 {
+            // The table's own ids.
+            dst.copy_from_slice(src);
+            return;
+        }
         for (d, &l) in dst.iter_mut().zip(src.iter()) {
             *d = map.get(l as usize).copied().unwrap_or(NONE);
         }
@@ -1025,6 +1082,44 @@ mod tests {
             for (w, &id) in &expected {
                 prop_assert_eq!(table.strings[id as usize].as_str(), w.as_str());
             }
+        }
+
+        /// Tokenizing in parts and merging their tables numbers tokens in
+        /// order of first sight over all the texts, into an empty table or
+        /// one that already holds tokens, whatever the split.
+        #[test]
+        fn tokenize_numbers_tokens_in_order_of_first_sight(
+            texts in proptest::collection::vec("((ab|cd|ef|gh|a_much_longer_word|zz)[ ,.]){0,12}", 0..40),
+            known in proptest::collection::vec("(ab|cd|qq|a_much_longer_word)", 0..3),
+        ) {
+            let tok = Tokenizer::new(&TrainConfig::default());
+            let mut table = TokenTable::default();
+            let mut expected: Vec<String> = Vec::new();
+            for k in &known {
+                table.intern(k);
+                if !expected.contains(k) {
+                    expected.push(k.clone());
+                }
+            }
+            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+            let seqs = tokenize(&tok, &mut table, &refs);
+            let mut want_ids = Vec::new();
+            for t in &refs {
+                for w in tok.tokens(t) {
+                    let id = match expected.iter().position(|e| *e == w) {
+                        Some(i) => i,
+                        None => {
+                            expected.push(w);
+                            expected.len() - 1
+                        }
+                    };
+                    want_ids.push(id as u32);
+                }
+            }
+            prop_assert_eq!(&seqs.ids, &want_ids);
+            prop_assert_eq!(seqs.len(), texts.len());
+            let strings: Vec<&str> = table.strings.iter().map(|s| s.as_str()).collect();
+            prop_assert_eq!(strings, expected.iter().map(String::as_str).collect::<Vec<_>>());
         }
 
         /// Unigram-only counting (split across workers, in batches) gives
