@@ -120,7 +120,10 @@ pub fn packed_strings(v: Unknown<'_>, name: &str) -> Result<PackedTexts> {
     let mut ends = Vec::with_capacity(n);
     for i in 0..n {
         let item = element(&arr, name, i)?;
-        if !append_one_pass(&mut bytes, &item) {
+        if bytes.capacity() - bytes.len() < ROOM {
+            bytes.reserve(ROOM);
+        }
+        if !append_in_room(&mut bytes, &item) && !append_one_pass(&mut bytes, &item) {
             bytes.extend_from_slice(string_exact(item, &format!("{name}[{i}]"))?.as_bytes());
         }
         ends.push(bytes.len());
@@ -165,6 +168,43 @@ fn append_one_pass(out: &mut Vec<u8>, v: &Unknown<'_>) -> bool {
     // A string that did not fit stops short of `cap - 1` by less than one
     // character (at most 3 bytes): only a shorter write is surely complete.
     if status != sys::Status::napi_ok || written + 4 >= cap {
+        return false;
+    }
+    // SAFETY: napi initialised the `written` bytes after `len`.
+    unsafe { out.set_len(len + written) };
+    true
+}
+
+/// Spare room [`packed_strings`] keeps in its buffer: a string whose UTF-8
+/// fits is written with no question asked first (most texts; a longer one
+/// takes [`append_one_pass`]).
+const ROOM: usize = 64 * 1024;
+
+/// Append a JS string's UTF-8 to `out` in the spare capacity it already has,
+/// without asking V8 for the string's length first (one N-API call per text
+/// instead of two). False, with nothing appended, when it is not a string
+/// or may not have fit.
+fn append_in_room(out: &mut Vec<u8>, v: &Unknown<'_>) -> bool {
+    let handle = v.value();
+    let len = out.len();
+    let room = out.capacity() - len;
+    let mut written = 0usize;
+    // SAFETY: `env` and `value` are live handles of the current call; `out`
+    // has `room` bytes of spare capacity after `len`, where napi writes at
+    // most `room - 1` bytes of whole UTF-8 characters and a NUL, and reports
+    // the bytes written without the NUL.
+    let status = unsafe {
+        sys::napi_get_value_string_utf8(
+            handle.env,
+            handle.value,
+            out.as_mut_ptr().add(len).cast(),
+            room,
+            &mut written,
+        )
+    };
+    // As in `append_one_pass`: only a write that stops more than one
+    // character short of the room is surely the whole string.
+    if status != sys::Status::napi_ok || written + 4 >= room {
         return false;
     }
     // SAFETY: napi initialised the `written` bytes after `len`.

@@ -521,6 +521,30 @@ export function runEngineSuite(options: SuiteOptions): void {
       assert.equal(p.label, model.predict(sentence.repeat(50)).label);
     });
 
+    it('training copies texts of every size and script exactly (one-shot = streaming trainer)', async () => {
+      // One-shot training copies every text into one buffer (natively, most
+      // of them without asking for their length first, a long one by another
+      // route); the streaming trainer copies each text on its own.
+      const words = ['café', 'naïve', 'δράμα', '東京', 'good', 'bad', '😀x', 'fine_film'];
+      const texts: string[] = [];
+      const labels: string[] = [];
+      for (let i = 0; i < 400; i++) {
+        // Every 97th text is over 64 KiB of UTF-8; all end in a lone surrogate.
+        const n = i % 97 === 0 ? 12_000 + i : 1 + (i % 23);
+        const body = Array.from({ length: n }, (_, j) => words[(i + j * 7) % words.length]);
+        texts.push(`${body.join(' ')} t${i} \ud800`);
+        labels.push(i % 3 === 0 ? 'pos' : 'neg');
+      }
+      const oneShot = await engine.train({ ngram_range: [1, 2] }, texts, labels);
+      const streaming = engine.createTrainer({ ngram_range: [1, 2] });
+      streaming.learn(texts, labels);
+      assert.ok(bytesEqual(oneShot.toBytes(), streaming.finish().toBytes()));
+      const vocab = oneShot.vocabulary() as string[];
+      for (const w of ['café', 'naïve', 'δράμα', '東京', 'fine_film', 't399']) {
+        assert.ok(vocab.includes(w), w);
+      }
+    });
+
     it('training errors: EMPTY_TRAINING_SET, SINGLE_CLASS, INVALID_LABELS, EMPTY_VOCABULARY', async () => {
       await expectCode('EMPTY_TRAINING_SET', () => engine.train(CONFIG, [], []));
       await expectCode('EMPTY_TRAINING_SET', () => engine.trainSync({}, [], []));
