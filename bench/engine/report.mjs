@@ -196,7 +196,7 @@ export function computeRatios(res) {
   // 4. WASM vs N-API, single and batch (ratio = WASM time / N-API time).
   {
     const w = span(se.wasm.single, 'p10/p90');
-    const s = span(se.single, 'p10/p90');
+    const s = span(se.wasm.native_single ?? se.single, 'p10/p90');
     const r = costRatio(w, s); // wasm / native
     add({
       key: 'wasm_single_vs_native',
@@ -660,7 +660,7 @@ export function markdown(res, rows, { svgRel }) {
     `- **Batch**: \`predictBatch\` / \`predictBatchAsync\` over all ${n(se.batch.n_docs)} test reviews, ${se.batch.seconds.n} repeats each (the native engine may use all ${m.logical_cpus} cores; scikit-learn \`predict_proba\` is single-threaded).${inter?.batch_rounds ? ` Measured alternately: ${inter.batch_rounds} rounds of one predictBatch, one predictBatchAsync and one scikit-learn batch, the order reversed every round.` : ''}`,
   );
   L.push(
-    `- **WASM**: the same model file loaded into the WASM backend (\`loadEngine({backend:'wasm'})\`), same single-call and batch protocol (${se.wasm.batch.seconds.n} batch repeats).${se.wasm.native_batch ? ` For the batch target N-API's predictBatch is measured again, alternately with WASM's, one batch at a time.` : ''} The batch target compares CPU time per document (process user + system time over the batch ÷ documents): the WASM module has one thread, as in a browser, while N-API's predictBatch uses every core, so the wall-clock ratio (shown as context) is mostly the core count.`,
+    `- **WASM**: the same model file loaded into the WASM backend (\`loadEngine({backend:'wasm'})\`), same single-call and batch protocol (${se.wasm.batch.seconds.n} batch repeats).${se.wasm.native_single ? ` For the single-text target both sides are measured in ${se.wasm.single.rounds} rounds of ${n(se.wasm.single.n_calls / se.wasm.single.rounds)} calls that alternate between WASM and N-API (the first side swapped every round), and each side's figures are over all its calls: measured once each, one after the other, each side landed in its own stretch of machine speed, and the first block of calls after a model is loaded runs slower than later ones on both backends (in one process: WASM 32–35 µs median in its first block, 22–29 µs in later ones).` : ''}${se.wasm.native_batch ? ` For the batch target N-API's predictBatch is measured again, alternately with WASM's, one batch at a time.` : ''} The batch target compares CPU time per document (process user + system time over the batch ÷ documents): the WASM module has one thread, as in a browser, while N-API's predictBatch uses every core, so the wall-clock ratio (shown as context) is mostly the core count.`,
   );
   L.push(
     `- **Peak memory**: a fresh \`node\` child loads the engine, reads the train CSV, trains once; \`process.resourceUsage().maxRSS\` after each step. scikit-learn: the fresh child of sklearn_bench.py (imports, reads the CSV, fits), \`ru_maxrss\`.`,

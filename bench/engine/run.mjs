@@ -32,6 +32,7 @@ import {
   measureSingle,
   measureTraining,
   mergeBatches,
+  mergeSingles,
   predictedNames,
 } from './sentio.mjs';
 
@@ -140,8 +141,22 @@ try {
   // ---------------------------------------------------------------- Sentio WASM
   phase('Sentio WASM: single, batch, load, training');
   const wasmModel = wasm.loadModel(bytes);
-  const wasmSingle = measureSingle(wasmModel, data.test.texts, profile.singleCalls);
-  log(`predict median ${fmtTime(wasmSingle.median)}`);
+  // The single-text target's N-API side is measured again, in rounds that
+  // alternate with WASM's. Measured once each, one after the other, each
+  // side landed in whatever stretch of machine speed it fell in, and WASM
+  // went right after its model was loaded: the first block of calls on a
+  // freshly loaded model runs slower than later ones on both backends (WASM
+  // 32-35 us median in its first block, 22-29 us in later ones, here).
+  const singles = await alternately(profile.singleRounds, {
+    wasm: () =>
+      measureSingle(wasmModel, data.test.texts, profile.singleCalls, { keepSamples: true }),
+    native: () => measureSingle(model, data.test.texts, profile.singleCalls, { keepSamples: true }),
+  });
+  const wasmSingle = mergeSingles(singles.wasm);
+  const nativeSingleBesideWasm = mergeSingles(singles.native);
+  log(
+    `predict median WASM ${fmtTime(wasmSingle.median)}, N-API ${fmtTime(nativeSingleBesideWasm.median)} (${profile.singleRounds} alternating rounds)`,
+  );
   // The batch target's N-API side is measured again, alternately with WASM.
   const batches = await alternately(profile.wasmBatchRepeats, {
     wasm: () => measureBatch(wasmModel, data.test, 1),
@@ -309,6 +324,7 @@ try {
         // N-API measured alternately with the batch above: the side the
         // WASM batch target compares against.
         native_batch: stripLabels(nativeBatchBesideWasm),
+        native_single: nativeSingleBesideWasm,
         load: wasmLoad,
         train: {
           api: 'engine.train (WASM, synchronous)',

@@ -39,7 +39,7 @@ export async function measureTraining(engine, config, train, repeats, log) {
  * 20 warm-up calls on texts 0..19, one sample per call, as the scikit-learn
  * peer does. Seconds.
  */
-export function measureSingle(model, texts, calls) {
+export function measureSingle(model, texts, calls, { keepSamples = false } = {}) {
   let i = 0;
   const n = texts.length;
   const bench = new Bench({
@@ -79,6 +79,30 @@ export function measureSingle(model, texts, calls) {
     mean: lat.mean / 1e3,
     min: lat.min / 1e3,
     max: lat.max / 1e3,
+    ...(keepSamples ? { samples: Array.from(s, (ms) => ms / 1e3) } : {}),
+  };
+}
+
+/**
+ * Rounds of measureSingle (with samples) on one side, as one measurement:
+ * the statistics over every call of every round. Seconds.
+ */
+export function mergeSingles(runs) {
+  const all = runs.flatMap((r) => r.samples).sort((a, b) => a - b);
+  const first = runs[0];
+  return {
+    n_calls: all.length,
+    rounds: runs.length,
+    distinct_texts: first.distinct_texts,
+    warmup_calls: first.warmup_calls,
+    tool: first.tool,
+    median: percentileSorted(all, 50),
+    p10: percentileSorted(all, 10),
+    p90: percentileSorted(all, 90),
+    p99: percentileSorted(all, 99),
+    mean: all.reduce((a, b) => a + b, 0) / all.length,
+    min: all[0],
+    max: all[all.length - 1],
   };
 }
 
