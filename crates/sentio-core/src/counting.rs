@@ -998,16 +998,13 @@ fn sort_terms(
             items: sorted.into_iter().map(|g| (g, 0)).collect(),
         };
     }
-    let mut items: Vec<(u64, u64)> = sorted
-        .iter()
-        .map(|&g| {
-            let (k, df, candidate) = describe(g);
-            let key = ((k >> 32) << rank_bits) | (k & 0xffff_ffff);
-            // Candidate ids beyond 32 bits have no feature map entry anyway.
-            let candidate = u32::try_from(candidate).unwrap_or(u32::MAX);
-            ((key << g_bits) | g, ((df as u64) << 32) | candidate as u64)
-        })
-        .collect();
+    let mut items: Vec<(u64, u64)> = parallel::map(&sorted, |&g| {
+        let (k, df, candidate) = describe(g);
+        let key = ((k >> 32) << rank_bits) | (k & 0xffff_ffff);
+        // Candidate ids beyond 32 bits have no feature map entry anyway.
+        let candidate = u32::try_from(candidate).unwrap_or(u32::MAX);
+        ((key << g_bits) | g, ((df as u64) << 32) | candidate as u64)
+    });
     drop(sorted);
     let mut tmp = Vec::new();
     radix::sort_by_bits(&mut items, &mut tmp, |x| x.0, g_bits, g_bits + 2 * rank_bits);
