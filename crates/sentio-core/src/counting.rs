@@ -100,19 +100,13 @@ impl ShortIds {
         if (self.len + 1) * 8 > self.slots.len() * 5 {
             self.grow();
         }
-        let mask = self.slots.len() - 1;
-        let mut i = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize;
-        loop {
-            let (k, id) = self.slots[i & mask];
-            if k == key {
-                return id;
-            }
-            if k == 0 {
-                self.slots[i & mask] = (key, next);
+        match self.find(key) {
+            Ok(id) => id,
+            Err(empty) => {
+                self.slots[empty] = (key, next);
                 self.len += 1;
-                return next;
+                next
             }
-            i += 1;
         }
     }
 
@@ -122,15 +116,22 @@ impl ShortIds {
         if self.slots.is_empty() {
             return NONE;
         }
+        self.find(key).unwrap_or(NONE)
+    }
+
+    /// The id under `key`, or the empty slot where it would go (a table
+    /// with slots always has empty ones: it is kept at most 5/8 full).
+    #[inline]
+    fn find(&self, key: u64) -> std::result::Result<u32, usize> {
         let mask = self.slots.len() - 1;
         let mut i = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize;
         loop {
             let (k, id) = self.slots[i & mask];
             if k == key {
-                return id;
+                return Ok(id);
             }
             if k == 0 {
-                return NONE;
+                return Err(i & mask);
             }
             i += 1;
         }
