@@ -1031,7 +1031,7 @@ fn token_ranks(strings: &[CompactString]) -> (Vec<u32>, Vec<u32>) {
     // Sorted on each token's first eight bytes as a big-endian integer
     // (zero-padded: no token holds a zero byte, so a shorter token still
     // sorts first), comparing whole strings only on a tie: integer compares
-    // instead of a string compare each (100k tokens: 13 ms → 5).
+    // instead of a string compare each (100k tokens: 13 → 3.5 ms).
     let prefix = |s: &str| {
         let mut word = [0u8; 8];
         let n = s.len().min(8);
