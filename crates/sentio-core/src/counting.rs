@@ -38,12 +38,7 @@ impl TokenTable {
 
     /// The id of `token`, or NONE when it was never interned.
     fn get(&self, token: &str) -> u32 {
-        // Keyed as `intern_in` keys it (key 0: the empty token, kept with the long ones).
-        let key = if token.len() <= 7 {
-            key_in(token.as_bytes(), 0, token.len())
-        } else {
-            0
-        };
+        let key = short_key_of(token, 0, token.len());
         if key != 0 {
             self.short.get(key)
         } else {
@@ -58,11 +53,7 @@ impl TokenTable {
     fn intern_in(&mut self, text: &str, start: usize, end: usize) -> u32 {
         let token = text.get(start..end).unwrap_or("");
         let next = self.strings.len() as u32;
-        let key = if token.len() <= 7 {
-            key_in(text.as_bytes(), start, end)
-        } else {
-            0
-        };
+        let key = short_key_of(text, start, end);
         let id = if key != 0 {
             self.short.get_or_insert(key, next)
         } else {
@@ -78,6 +69,18 @@ impl TokenTable {
             self.strings.push(CompactString::new(token));
         }
         id
+    }
+}
+
+/// The interner's key of the token `text[start..end]`: its packed bytes
+/// when it has at most 7 ([`key_in`]); 0 for a longer token, and for the
+/// empty one, both kept in the long-token map.
+#[inline]
+fn short_key_of(text: &str, start: usize, end: usize) -> u64 {
+    if end.saturating_sub(start) <= 7 {
+        key_in(text.as_bytes(), start, end)
+    } else {
+        0
     }
 }
 
