@@ -349,20 +349,16 @@ impl Model {
         // scoring order is laid over the vocabulary: each takes several ms
         // on a large model, and neither needs the other.
         let mut space = space;
-        let (mut feature_of_row, mut feature_log_prob) = (None, None);
-        parallel::join(
-            || feature_of_row = Some(scoring_order(&mut space, &weighting)),
+        let (feature_of_row, feature_log_prob) = parallel::join(
+            || scoring_order(&mut space, &weighting),
             || {
-                feature_log_prob = Some(if version == 1 {
+                if version == 1 {
                     r.f64s(flp_len, "feature log probabilities")
                 } else {
                     read_packed_f64s(&mut r, flp_len, k, "feature log probabilities")
-                })
+                }
             },
         );
-        let (Some(feature_of_row), Some(feature_log_prob)) = (feature_of_row, feature_log_prob) else {
-            return err(ErrorCode::Internal, "model loading skipped a step");
-        };
         let feature_log_prob = feature_log_prob?;
         if r.pos != r.buf.len() {
             return err(

@@ -29,16 +29,15 @@ pub fn for_each_mut<T: Send>(items: &mut [T], f: impl Fn(usize, &mut T) + Sync +
     }
 }
 
-/// Run `a` and `b`, possibly at once.
-pub fn join<A: FnOnce() + Send, B: FnOnce() + Send>(a: A, b: B) {
+/// Run `a` and `b`, possibly at once; their results.
+pub fn join<RA: Send, RB: Send>(a: impl FnOnce() -> RA + Send, b: impl FnOnce() -> RB + Send) -> (RA, RB) {
     #[cfg(feature = "parallel")]
     {
-        rayon::join(a, b);
+        rayon::join(a, b)
     }
     #[cfg(not(feature = "parallel"))]
     {
-        a();
-        b();
+        (a(), b())
     }
 }
 
