@@ -157,17 +157,35 @@ fn append_one_pass(out: &mut Vec<u8>, v: &Unknown<'_>) -> bool {
         return false;
     };
     out.reserve(cap);
+    write_utf8(out, v, cap)
+}
+
+/// Write a JS string's UTF-8 into the next `room` bytes of `out`'s spare
+/// capacity and keep it if it surely fit. False, with nothing appended,
+/// when it is not a string, may not have fit, or `out` has less room.
+fn write_utf8(out: &mut Vec<u8>, v: &Unknown<'_>, room: usize) -> bool {
+    let handle = v.value();
     let len = out.len();
+    if out.capacity() - len < room {
+        return false;
+    }
     let mut written = 0usize;
-    // SAFETY: `out` has at least `cap` bytes of spare capacity after `len`;
-    // napi writes at most `cap - 1` bytes of whole UTF-8 characters (lone
-    // surrogates replaced) plus a NUL there, and reports the bytes written
-    // without the NUL.
-    let status =
-        unsafe { sys::napi_get_value_string_utf8(env, value, out.as_mut_ptr().add(len).cast(), cap, &mut written) };
-    // A string that did not fit stops short of `cap - 1` by less than one
+    // SAFETY: `env` and `value` are live handles of the current call; `out`
+    // has `room` bytes of spare capacity after `len`, where napi writes at
+    // most `room - 1` bytes of whole UTF-8 characters (lone surrogates
+    // replaced) plus a NUL, and reports the bytes written without the NUL.
+    let status = unsafe {
+        sys::napi_get_value_string_utf8(
+            handle.env,
+            handle.value,
+            out.as_mut_ptr().add(len).cast(),
+            room,
+            &mut written,
+        )
+    };
+    // A string that did not fit stops short of `room - 1` by less than one
     // character (at most 3 bytes): only a shorter write is surely complete.
-    if status != sys::Status::napi_ok || written + 4 >= cap {
+    if status != sys::Status::napi_ok || written + 4 >= room {
         return false;
     }
     // SAFETY: napi initialised the `written` bytes after `len`.
@@ -185,31 +203,8 @@ const ROOM: usize = 64 * 1024;
 /// instead of two). False, with nothing appended, when it is not a string
 /// or may not have fit.
 fn append_in_room(out: &mut Vec<u8>, v: &Unknown<'_>) -> bool {
-    let handle = v.value();
-    let len = out.len();
-    let room = out.capacity() - len;
-    let mut written = 0usize;
-    // SAFETY: `env` and `value` are live handles of the current call; `out`
-    // has `room` bytes of spare capacity after `len`, where napi writes at
-    // most `room - 1` bytes of whole UTF-8 characters and a NUL, and reports
-    // the bytes written without the NUL.
-    let status = unsafe {
-        sys::napi_get_value_string_utf8(
-            handle.env,
-            handle.value,
-            out.as_mut_ptr().add(len).cast(),
-            room,
-            &mut written,
-        )
-    };
-    // As in `append_one_pass`: only a write that stops more than one
-    // character short of the room is surely the whole string.
-    if status != sys::Status::napi_ok || written + 4 >= room {
-        return false;
-    }
-    // SAFETY: napi initialised the `written` bytes after `len`.
-    unsafe { out.set_len(len + written) };
-    true
+    let room = out.capacity() - out.len();
+    write_utf8(out, v, room)
 }
 
 /// `string[] | null | undefined`.
