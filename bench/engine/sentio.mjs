@@ -88,21 +88,25 @@ export function measureSingle(model, texts, calls, { keepSamples = false } = {})
  * the statistics over every call of every round. Seconds.
  */
 export function mergeSingles(runs) {
-  const all = runs.flatMap((r) => r.samples).sort((a, b) => a - b);
+  const all = runs.flatMap((r) => r.samples);
+  const { n, median, p10, p90, mean, min, max } = summarize(all, { keepAll: false });
   const first = runs[0];
   return {
-    n_calls: all.length,
+    n_calls: n,
     rounds: runs.length,
     distinct_texts: first.distinct_texts,
     warmup_calls: first.warmup_calls,
     tool: first.tool,
-    median: percentileSorted(all, 50),
-    p10: percentileSorted(all, 10),
-    p90: percentileSorted(all, 90),
-    p99: percentileSorted(all, 99),
-    mean: all.reduce((a, b) => a + b, 0) / all.length,
-    min: all[0],
-    max: all[all.length - 1],
+    median,
+    p10,
+    p90,
+    p99: percentileSorted(
+      all.sort((a, b) => a - b),
+      99,
+    ),
+    mean,
+    min,
+    max,
   };
 }
 
