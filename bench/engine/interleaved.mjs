@@ -56,7 +56,6 @@ class SklearnServer {
   }
 }
 
-/** One Sentio training (engine.train): [model, wall seconds, process CPU seconds]. */
 /**
  * `rounds` rounds of one call of each side of `sides` (name → async
  * function), in the given order on even rounds and reversed on odd ones, so
@@ -75,6 +74,7 @@ export async function alternately(rounds, sides, afterRound) {
   return results;
 }
 
+/** One Sentio training (engine.train): [model, wall seconds, process CPU seconds]. */
 async function sentioTrain(engine, config, train) {
   collectGarbage();
   const cpu0 = process.cpuUsage();
