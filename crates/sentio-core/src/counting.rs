@@ -4,8 +4,6 @@
 //! feature (counting), and every count is an integer, so the result is the
 //! same whatever the thread count.
 
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-
 use compact_str::CompactString;
 use rustc_hash::FxHashMap;
 
@@ -186,8 +184,19 @@ impl Sequences {
 /// Each thread interns its part locally; the small per-part tables are then
 /// merged and the sequences remapped.
 pub fn tokenize(tok: &Tokenizer, table: &mut TokenTable, texts: &[&str]) -> Sequences {
+    merge_parts(table, tokenize_parts(tok, texts))
+}
+
+/// Texts tokenized part by part, each part with its own token table: what
+/// [`merge_parts`] turns into global ids. Holds no reference to the texts,
+/// so a caller that owns them can free them before the merge.
+pub struct TokenizedParts(Vec<(TokenTable, Sequences)>);
+
+/// The first half of [`tokenize`]: each thread tokenizes its parts of
+/// `texts` into part-local ids.
+pub fn tokenize_parts(tok: &Tokenizer, texts: &[&str]) -> TokenizedParts {
     let parts = parallel::ranges(texts.len(), parallel::workers() * 2);
-    let locals = parallel::map(&parts, |r| {
+    TokenizedParts(parallel::map(&parts, |r| {
         let mut local = TokenTable::default();
         let mut seq = Sequences::new();
         // Tokens average over five bytes with their separator: reserving
@@ -205,14 +214,19 @@ pub fn tokenize(tok: &Tokenizer, table: &mut TokenTable, texts: &[&str]) -> Sequ
             seq.offsets.push(seq.ids.len());
         }
         (local, seq)
-    });
+    }))
+}
+
+/// The second half of [`tokenize`]: intern the parts' tokens into `table`
+/// and renumber their sequences with its ids, back to back in part order.
+pub fn merge_parts(table: &mut TokenTable, parts: TokenizedParts) -> Sequences {
     // Merge the part-local tables in part order: ids are assigned on first
     // sight, so the global numbering is deterministic too. An empty table
     // takes part 0's as it is (the same ids: both number that part's tokens
     // in order of first sight). Most of a later part's tokens are known by
     // then: they are looked up in parallel, and only the rest is interned,
     // in order, on one thread.
-    let mut locals = locals;
+    let mut locals = parts.0;
     let adopted = table.strings.is_empty() && !locals.is_empty();
     if adopted {
         std::mem::swap(table, &mut locals[0].0);
@@ -230,30 +244,28 @@ pub fn tokenize(tok: &Tokenizer, table: &mut TokenTable, texts: &[&str]) -> Sequ
             }
         }
     }
-    let mut out = Sequences::new();
-    out.offsets.reserve(texts.len());
-    for (_, seq) in &locals {
-        let base = *out.offsets.last().unwrap_or(&0);
-        out.offsets.extend(seq.offsets[1..].iter().map(|o| o + base));
-    }
-    out.ids = vec![0; out.offsets.last().copied().unwrap_or(0)];
-    let mut jobs = Vec::with_capacity(locals.len());
-    let mut rest: &mut [u32] = &mut out.ids;
-    for ((_, seq), map) in locals.iter().zip(&maps) {
-        let (head, tail) = rest.split_at_mut(seq.ids.len());
-        jobs.push((head, &seq.ids, map));
-        rest = tail;
-    }
-    parallel::for_each_mut(&mut jobs, |p, (dst, src, map)| {
+    // Renumber each part in place (an adopted part 0 already has the
+    // table's ids), then append the parts to the first one's list, freeing
+    // each once appended: the ids are never held twice over, and growing
+    // the first list is a remap of its pages, not a copy.
+    let mut jobs: Vec<(&mut Sequences, &Vec<u32>)> = locals.iter_mut().map(|(_, seq)| seq).zip(&maps).collect();
+    parallel::for_each_mut(&mut jobs, |p, (seq, map)| {
         if adopted && p == 0 {
-            // The table's own ids.
-            dst.copy_from_slice(src);
             return;
         }
-        for (d, &l) in dst.iter_mut().zip(src.iter()) {
-            *d = map.get(l as usize).copied().unwrap_or(NONE);
+        for id in seq.ids.iter_mut() {
+            *id = map.get(*id as usize).copied().unwrap_or(NONE);
         }
     });
+    drop(jobs);
+    drop(maps);
+    let total: usize = locals.iter().map(|(_, seq)| seq.ids.len()).sum();
+    let mut seqs = locals.into_iter().map(|(_, seq)| seq);
+    let mut out = seqs.next().unwrap_or_else(Sequences::new);
+    out.ids.reserve_exact(total - out.ids.len());
+    for seq in seqs {
+        out.append(&seq);
+    }
     out
 }
 
@@ -262,7 +274,7 @@ pub fn tokenize(tok: &Tokenizer, table: &mut TokenTable, texts: &[&str]) -> Sequ
 pub const MAX_DOCUMENTS: u64 = u32::MAX as u64;
 
 /// Counts of one candidate feature, kept together so one cache line serves
-/// the whole update; 16 bytes, as there are millions of them. The term
+/// the whole update; 12 bytes, as there are millions of them. The term
 /// frequency saturates at u32::MAX (it only orders `max_features`).
 #[derive(Debug, Clone, Copy)]
 struct Stat {
@@ -270,15 +282,12 @@ struct Stat {
     /// Number of the last document that counted (u32::MAX: none).
     last_doc: u32,
     df: u32,
-    /// Position of the candidate in its partition (order of first sight).
-    idx: u32,
 }
 
 const FRESH: Stat = Stat {
     tf: 0,
     last_doc: u32::MAX,
     df: 0,
-    idx: 0,
 };
 
 impl Stat {
@@ -294,13 +303,6 @@ impl Stat {
     }
 }
 
-/// Where a kept feature came from: a unigram's token id, or a candidate id.
-#[derive(Debug, Clone, Copy)]
-enum Origin {
-    Unigram(u32),
-    Candidate(u64),
-}
-
 /// A candidate that passed the document-frequency bounds.
 #[derive(Debug, Clone, Copy)]
 struct Kept {
@@ -312,7 +314,6 @@ struct Kept {
     /// The term's token ids are `pool[start..start + len]`.
     start: u32,
     len: u8,
-    origin: Origin,
 }
 
 /// Kept candidates with their token ids (`pool`) and those tokens' ranks
@@ -325,7 +326,7 @@ struct Gathered {
 }
 
 impl Gathered {
-    fn push(&mut self, ids: &[u32], stat: &Stat, origin: Origin, ranks: &[u32]) {
+    fn push(&mut self, ids: &[u32], stat: &Stat, ranks: &[u32]) {
         let start = self.pool.len();
         self.pool.extend_from_slice(ids);
         self.rank_pool.extend(
@@ -342,7 +343,6 @@ impl Gathered {
             tf: stat.tf,
             start: start as u32,
             len: ids.len() as u8,
-            origin,
         });
     }
 
@@ -361,49 +361,6 @@ pub struct Pruned {
     /// Token ids of all features back to back; `spans[f]` = (start, length).
     pub token_ids: Vec<u32>,
     pub spans: Vec<(u32, u8)>,
-    /// Global token id → feature index of its unigram, or NONE.
-    pub unigram_feature: Vec<u32>,
-    /// Candidate id (see [`CandidateSeqs`]) → feature index, or NONE.
-    pub candidate_feature: Vec<u32>,
-}
-
-/// The candidate id of every occurrence of an n-gram of two or more tokens,
-/// per document, in the documents' n-gram order (unigrams are identified by
-/// their token ids). Recorded while counting, so that after pruning a
-/// document's features are found by array lookups (candidate → feature)
-/// instead of looking every n-gram up again.
-#[derive(Debug, Clone)]
-pub struct CandidateSeqs {
-    pub ids: Vec<u32>,
-    /// `offsets[d]..offsets[d+1]` are document d's occurrences; starts with 0.
-    pub offsets: Vec<usize>,
-    /// False once an id could not be represented (then nothing here is used).
-    pub complete: bool,
-}
-
-impl Default for CandidateSeqs {
-    fn default() -> Self {
-        CandidateSeqs::new()
-    }
-}
-
-impl CandidateSeqs {
-    pub fn new() -> Self {
-        CandidateSeqs {
-            ids: Vec::new(),
-            offsets: vec![0],
-            complete: true,
-        }
-    }
-    pub fn len(&self) -> usize {
-        self.offsets.len() - 1
-    }
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-    pub fn doc(&self, d: usize) -> &[u32] {
-        &self.ids[self.offsets[d]..self.offsets[d + 1]]
-    }
 }
 
 /// Candidate features are split into this many partitions by key hash. Each
@@ -420,21 +377,39 @@ const PARTITIONS: usize = 64;
 /// faster on imdb and held 5 MiB more at the peak.
 const ROUND_DOCS: usize = 512;
 
-#[derive(Debug, Default)]
-struct Partition {
-    short: FxHashMap<u64, Stat>,
-    longer: FxHashMap<Box<[u32]>, Stat>,
-    /// Candidates so far (the next `Stat::idx`).
-    next: u32,
+/// A bigram's key in the partition tables: its two token ids. Four-byte
+/// aligned, so a table entry (key and [`Stat`]) takes 20 bytes rather than
+/// the 24 a `u64` key would; the tables are the largest thing counting
+/// holds. Hashed as the one integer of [`pair_key`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct PairKey([u32; 2]);
+
+impl PairKey {
+    #[inline]
+    fn of(key: u64) -> PairKey {
+        PairKey([(key >> 32) as u32, key as u32])
+    }
 }
 
-/// One bigram occurrence scattered to a partition: its key, its document
-/// (within the round) and its position in the round's occurrence list.
+impl std::hash::Hash for PairKey {
+    #[inline]
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(pair_key(self.0[0], self.0[1]));
+    }
+}
+
+#[derive(Debug, Default)]
+struct Partition {
+    short: FxHashMap<PairKey, Stat>,
+    longer: FxHashMap<Box<[u32]>, Stat>,
+}
+
+/// One bigram occurrence scattered to a partition: its tokens and its
+/// document (within the round).
 #[derive(Clone, Copy)]
 struct ShortOcc {
-    key: u64,
+    key: PairKey,
     doc: u32,
-    pos: u32,
 }
 
 /// One occurrence of a longer n-gram: start and length in the token ids.
@@ -442,7 +417,6 @@ struct ShortOcc {
 struct LongOcc {
     start: usize,
     doc: u32,
-    pos: u32,
     len: u8,
 }
 
@@ -460,12 +434,6 @@ fn partition_of_ids(ids: &[u32]) -> usize {
         h = mix(h ^ i as u64);
     }
     (h as usize) % PARTITIONS
-}
-
-/// Candidate id of the `idx`-th candidate of partition `p`, if it fits a u32.
-#[inline]
-fn candidate_id(idx: u32, p: usize) -> Option<u32> {
-    (idx as u64 * PARTITIONS as u64 + p as u64).try_into().ok()
 }
 
 /// Document and term frequencies of every candidate n-gram seen so far.
@@ -493,23 +461,9 @@ impl NgramCounter {
     /// Count the n-grams of a batch of sequences (documents numbered on from
     /// the documents counted before).
     pub fn count(&mut self, seqs: &Sequences) {
-        self.count_impl(seqs, None);
-    }
-
-    /// `count`, also appending every occurrence's candidate id to `out`
-    /// (which must hold exactly the documents counted before).
-    pub fn count_recording(&mut self, seqs: &Sequences, out: &mut CandidateSeqs) {
-        if out.len() as u64 != self.n_docs {
-            out.complete = false;
-        }
-        self.count_impl(seqs, Some(out));
-    }
-
-    fn count_impl(&mut self, seqs: &Sequences, mut out: Option<&mut CandidateSeqs>) {
         let (min_n, max_n) = (self.min_n, self.max_n);
         // n-grams of two or more tokens go through the partitions.
         let lo_n = min_n.max(2);
-        let windows = |len: usize| -> u64 { (lo_n..=max_n).map(|n| len.saturating_sub(n - 1) as u64).sum() };
         if min_n <= 1 && max_n >= 1 {
             if let Some(&m) = seqs.ids.iter().max() {
                 if m as usize >= self.uni.len() {
@@ -519,13 +473,8 @@ impl NgramCounter {
         }
         if lo_n > max_n {
             // Unigrams only: no rounds and no partitions, each worker counts
-            // its own documents (see `count_unigrams`). Every document
-            // has no candidate occurrences to record.
+            // its own documents (see `count_unigrams`).
             self.count_unigrams(seqs);
-            if let Some(o) = out {
-                let end = o.ids.len();
-                o.offsets.extend(std::iter::repeat_n(end, seqs.len()));
-            }
             return;
         }
         // Buffers reused by every round (one set per worker), so their
@@ -539,36 +488,8 @@ impl NgramCounter {
                 )
             })
             .collect();
-        let mut slots: Vec<AtomicU32> = Vec::new();
-        if let Some(o) = out.as_deref_mut() {
-            let all: u64 = (0..seqs.len())
-                .map(|d| windows(seqs.offsets[d + 1] - seqs.offsets[d]))
-                .sum();
-            o.ids.reserve(usize::try_from(all).unwrap_or(0));
-        }
         let rounds = parallel::ranges(seqs.len(), seqs.len().div_ceil(ROUND_DOCS));
         for round in rounds {
-            // Where each document's occurrences start in the round's list.
-            let mut starts: Vec<u64> = Vec::with_capacity(round.len() + 1);
-            let mut total = 0u64;
-            for d in round.clone() {
-                starts.push(total);
-                total += windows(seqs.offsets[d + 1] - seqs.offsets[d]);
-            }
-            starts.push(total);
-            let record = match out.as_deref_mut() {
-                Some(o) if o.complete && total <= u32::MAX as u64 => true,
-                Some(o) => {
-                    o.complete = false;
-                    false
-                }
-                None => false,
-            };
-            slots.clear();
-            if record {
-                slots.resize_with(total as usize, || AtomicU32::new(NONE));
-            }
-            let overflow = AtomicBool::new(false);
             // Scatter: each worker takes a contiguous run of documents and
             // writes its occurrences into per-partition buffers, in order.
             let workers = parallel::ranges(round.len(), scattered.len());
@@ -582,26 +503,21 @@ impl NgramCounter {
                     let d = round.start + rd;
                     let (lo, hi) = (seqs.offsets[d], seqs.offsets[d + 1]);
                     let ids = &seqs.ids[lo..hi];
-                    // Positions are only used when recording (total fits a u32 then).
-                    let mut pos = starts[rd] as u32;
                     for n in lo_n..=max_n.min(ids.len()) {
                         for (i, win) in ids.windows(n).enumerate() {
                             if let [a, b] = win {
                                 let key = pair_key(*a, *b);
                                 short[(mix(key) as usize) % PARTITIONS].push(ShortOcc {
-                                    key,
+                                    key: PairKey::of(key),
                                     doc: rd as u32,
-                                    pos,
                                 });
                             } else {
                                 longer[partition_of_ids(win)].push(LongOcc {
                                     start: lo + i,
                                     doc: rd as u32,
-                                    pos,
                                     len: n as u8,
                                 });
                             }
-                            pos = pos.wrapping_add(1);
                         }
                     }
                 }
@@ -612,8 +528,6 @@ impl NgramCounter {
             // counted alongside, by token id.
             let uni = &mut self.uni;
             let count_uni = min_n <= 1 && max_n >= 1;
-            let slots = &slots;
-            let overflow_flag = &overflow;
             parallel::join(
                 || {
                     if !count_uni {
@@ -631,58 +545,29 @@ impl NgramCounter {
                 },
                 || {
                     parallel::for_each_mut(&mut self.parts, |p, part| {
-                        let Partition { short, longer, next } = part;
-                        let note = |idx: u32, pos: u32| {
-                            if record {
-                                match (candidate_id(idx, p), slots.get(pos as usize)) {
-                                    (Some(c), Some(slot)) => slot.store(c, Ordering::Relaxed),
-                                    _ => overflow_flag.store(true, Ordering::Relaxed),
-                                }
-                            }
-                        };
+                        let Partition { short, longer } = part;
                         for (ws, _) in filled {
                             for o in &ws[p] {
-                                let s = short.entry(o.key).or_insert_with(|| {
-                                    let s = Stat { idx: *next, ..FRESH };
-                                    *next += 1;
-                                    s
-                                });
-                                s.bump(first_doc + o.doc as u64);
-                                note(s.idx, o.pos);
+                                short.entry(o.key).or_insert(FRESH).bump(first_doc + o.doc as u64);
                             }
                         }
                         for (_, wl) in filled {
                             for o in &wl[p] {
                                 let key = &seqs.ids[o.start..o.start + o.len as usize];
                                 let doc = first_doc + o.doc as u64;
-                                let idx = match longer.get_mut(key) {
-                                    Some(s) => {
-                                        s.bump(doc);
-                                        s.idx
-                                    }
+                                match longer.get_mut(key) {
+                                    Some(s) => s.bump(doc),
                                     None => {
-                                        let mut s = Stat { idx: *next, ..FRESH };
-                                        *next += 1;
+                                        let mut s = FRESH;
                                         s.bump(doc);
                                         longer.insert(key.into(), s);
-                                        s.idx
                                     }
-                                };
-                                note(idx, o.pos);
+                                }
                             }
                         }
                     });
                 },
             );
-            if let Some(o) = out.as_deref_mut() {
-                if record && !overflow.load(Ordering::Relaxed) {
-                    let base = o.ids.len();
-                    o.ids.extend(slots.iter().map(|a| a.load(Ordering::Relaxed)));
-                    o.offsets.extend(starts[1..].iter().map(|&s| base + s as usize));
-                } else {
-                    o.complete = false;
-                }
-            }
             self.n_docs += round.len() as u64;
         }
     }
@@ -740,7 +625,7 @@ impl NgramCounter {
         // gathered in parallel.
         let part_ids: Vec<usize> = (0..=PARTITIONS).collect();
         let gathered = parallel::map(&part_ids, |&p| match self.parts.get(p) {
-            Some(part) => gather(part, p, low, high, &ranks),
+            Some(part) => gather(part, low, high, &ranks),
             None => self.gather_unigrams(low, high, &ranks),
         });
         self.sorted_vocabulary(cfg, gathered, &token_of_rank)
@@ -757,14 +642,12 @@ impl NgramCounter {
             .into_iter()
             .map(|part| (part, Gathered::default()))
             .collect();
-        parallel::for_each_mut(&mut work, |p, (part, g)| {
-            *g = gather(part, p, low, high, &ranks);
-            // Free the tables; the candidate count (`next`) is still needed.
-            part.short = FxHashMap::default();
-            part.longer = FxHashMap::default();
+        parallel::for_each_mut(&mut work, |_, (part, g)| {
+            *g = gather(part, low, high, &ranks);
+            // Free the tables at once.
+            *part = Partition::default();
         });
-        let (parts, mut gathered): (Vec<Partition>, Vec<Gathered>) = work.into_iter().unzip();
-        self.parts = parts;
+        let mut gathered: Vec<Gathered> = work.into_iter().map(|(_, g)| g).collect();
         gathered.push(self.gather_unigrams(low, high, &ranks));
         self.sorted_vocabulary(cfg, gathered, &token_of_rank)
     }
@@ -788,7 +671,7 @@ impl NgramCounter {
         let mut g = Gathered::default();
         for (t, stat) in self.uni.iter().enumerate() {
             if stat.df > 0 && within(stat, low, high) {
-                g.push(&[t as u32], stat, Origin::Unigram(t as u32), ranks);
+                g.push(&[t as u32], stat, ranks);
             }
         }
         g
@@ -843,25 +726,13 @@ impl NgramCounter {
         }
         let describe = |g: u64| {
             let k = at(g).1;
-            let candidate = match k.origin {
-                Origin::Candidate(c) => c,
-                Origin::Unigram(_) => 0,
-            };
-            (k.key, k.df, candidate)
+            (k.key, k.df)
         };
         let terms = sort_terms(sorted, total as u64, token_of_rank.len(), describe, by_term);
-        let n_cands = self.parts.iter().map(|p| p.next as u64).max().unwrap_or(0) * PARTITIONS as u64;
         let mut out = Pruned {
             df: Vec::with_capacity(terms.len()),
             token_ids: Vec::with_capacity(gathered.iter().map(|g| g.pool.len()).sum()),
             spans: Vec::with_capacity(terms.len()),
-            unigram_feature: vec![NONE; self.uni.len()],
-            // Beyond u32 ids nothing was recorded, so no map is needed.
-            candidate_feature: if n_cands <= u32::MAX as u64 {
-                vec![NONE; n_cands as usize]
-            } else {
-                Vec::new()
-            },
         };
         // Terms of at most two tokens are read off their sorted keys (token
         // ids from ranks); others from their gathered entry.
@@ -872,44 +743,24 @@ impl NgramCounter {
                 .copied()
                 .unwrap_or(NONE)
         };
-        let mut note = |f: u32, origin: Origin, ids: &[u32], df: u32| {
-            match origin {
-                Origin::Unigram(t) => {
-                    if let Some(slot) = out.unigram_feature.get_mut(t as usize) {
-                        *slot = f;
-                    }
-                }
-                Origin::Candidate(c) => {
-                    if let Some(slot) = out.candidate_feature.get_mut(c as usize) {
-                        *slot = f;
-                    }
-                }
-            }
+        let mut note = |ids: &[u32], df: u32| {
             out.spans.push((out.token_ids.len() as u32, ids.len() as u8));
             out.token_ids.extend_from_slice(ids);
             out.df.push(df);
         };
-        for (f, term) in terms.iter().enumerate() {
-            let f = f as u32;
+        for term in terms.iter() {
             match term {
-                SortedTerm::Key {
-                    prefix, df, candidate, ..
-                } if short_terms => {
+                SortedTerm::Key { prefix, df, .. } if short_terms => {
                     let (a, b) = (token(prefix.0), token(prefix.1));
                     if prefix.1 == 0 {
-                        note(f, Origin::Unigram(a), &[a], df);
+                        note(&[a], df);
                     } else {
-                        note(f, Origin::Candidate(candidate), &[a, b], df);
+                        note(&[a, b], df);
                     }
                 }
                 SortedTerm::Key { g, .. } | SortedTerm::Index(g) => {
                     let (part, k) = at(g);
-                    note(
-                        f,
-                        k.origin,
-                        &part.pool[k.start as usize..k.start as usize + k.len as usize],
-                        k.df,
-                    );
+                    note(&part.pool[k.start as usize..k.start as usize + k.len as usize], k.df);
                 }
             }
         }
@@ -924,15 +775,14 @@ fn within(stat: &Stat, low: f64, high: f64) -> bool {
     df >= low && df <= high
 }
 
-/// The kept candidates of partition `p`, gathered with their tokens' ranks.
-fn gather(part: &Partition, p: usize, low: f64, high: f64, ranks: &[u32]) -> Gathered {
+/// The kept candidates of a partition, gathered with their tokens' ranks.
+fn gather(part: &Partition, low: f64, high: f64, ranks: &[u32]) -> Gathered {
     let mut g = Gathered::default();
-    let origin = |s: &Stat| Origin::Candidate(s.idx as u64 * PARTITIONS as u64 + p as u64);
-    for (&k, stat) in part.short.iter().filter(|(_, s)| within(s, low, high)) {
-        g.push(&[(k >> 32) as u32, k as u32], stat, origin(stat), ranks);
+    for (k, stat) in part.short.iter().filter(|(_, s)| within(s, low, high)) {
+        g.push(&k.0, stat, ranks);
     }
     for (k, stat) in part.longer.iter().filter(|(_, s)| within(s, low, high)) {
-        g.push(k, stat, origin(stat), ranks);
+        g.push(k, stat, ranks);
     }
     g
 }
@@ -940,21 +790,16 @@ fn gather(part: &Partition, p: usize, low: f64, high: f64, ranks: &[u32]) -> Gat
 /// Kept terms in term order, as [`sort_terms`] returns them.
 struct SortedTerms {
     /// Set when the terms were radix-sorted on packed keys: then `items`
-    /// are (prefix key << g_bits | g, df << 32 | candidate id), else (g, 0).
+    /// are (prefix key << g_bits | g, df), else (g, 0).
     packing: Option<(u32, u32)>,
     items: Vec<(u64, u64)>,
 }
 
 /// One term of [`SortedTerms`]: its two-token prefix (rank + 1 of each, 0
-/// for none), document frequency and candidate id (0 for a unigram) when
-/// known from the sort, else only its position `g`.
+/// for none) and document frequency when known from the sort, else only its
+/// position `g`.
 enum SortedTerm {
-    Key {
-        g: u64,
-        prefix: (u32, u32),
-        df: u32,
-        candidate: u64,
-    },
+    Key { g: u64, prefix: (u32, u32), df: u32 },
     Index(u64),
 }
 
@@ -969,8 +814,7 @@ impl SortedTerms {
                 SortedTerm::Key {
                     g: x & ((1u64 << g_bits) - 1),
                     prefix: ((key >> rank_bits) as u32, (key & ((1u64 << rank_bits) - 1)) as u32),
-                    df: (info >> 32) as u32,
-                    candidate: info & 0xffff_ffff,
+                    df: info as u32,
                 }
             }
             None => SortedTerm::Index(x),
@@ -980,9 +824,9 @@ impl SortedTerms {
 
 /// Sort kept terms (named by their position `g` < `g_end`) into term
 /// order. `describe(g)` gives the two-token prefix key ((rank + 1) << 32 |
-/// (rank + 1), ranks below `n_ranks`), df and candidate id. When the prefix
-/// and `g` pack into one u64 they are radix-sorted together with df and
-/// candidate (so reading the result needs no lookups); runs that tie on the
+/// (rank + 1), ranks below `n_ranks`) and df. When the prefix and `g` pack
+/// into one u64 they are radix-sorted together with df (so reading the
+/// result needs no lookups); runs that tie on the
 /// prefix (terms of three or more tokens) are then ordered by `by_term`,
 /// which must agree with the prefix order. Otherwise everything is sorted
 /// by `by_term`.
@@ -990,7 +834,7 @@ fn sort_terms(
     mut sorted: Vec<u64>,
     g_end: u64,
     n_ranks: usize,
-    describe: impl Fn(u64) -> (u64, u32, u64) + Sync,
+    describe: impl Fn(u64) -> (u64, u32) + Sync,
     by_term: impl Fn(u64, u64) -> std::cmp::Ordering + Sync,
 ) -> SortedTerms {
     let bits = |n: u64| 64 - n.leading_zeros();
@@ -1003,11 +847,9 @@ fn sort_terms(
         };
     }
     let mut items: Vec<(u64, u64)> = parallel::map(&sorted, |&g| {
-        let (k, df, candidate) = describe(g);
+        let (k, df) = describe(g);
         let key = ((k >> 32) << rank_bits) | (k & 0xffff_ffff);
-        // Candidate ids beyond 32 bits have no feature map entry anyway.
-        let candidate = u32::try_from(candidate).unwrap_or(u32::MAX);
-        ((key << g_bits) | g, ((df as u64) << 32) | candidate as u64)
+        ((key << g_bits) | g, df as u64)
     });
     drop(sorted);
     let mut tmp = Vec::new();

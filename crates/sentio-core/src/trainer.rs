@@ -14,7 +14,7 @@
 use rustc_hash::FxHashMap;
 
 use crate::config::TrainConfig;
-use crate::counting::{tokenize, CandidateSeqs, NgramCounter, Sequences, TokenTable, MAX_DOCUMENTS};
+use crate::counting::{merge_parts, tokenize, tokenize_parts, NgramCounter, Sequences, TokenTable, MAX_DOCUMENTS};
 use crate::error::{err, ErrorCode, Result};
 use crate::math::ln;
 use crate::model::{Model, TrainingFacts};
@@ -44,10 +44,6 @@ struct Frozen {
     weighting: Weighting,
     /// Vocabulary mode: global token id → vocabulary token id.
     token_map: Vec<u32>,
-    /// Vocabulary mode, from pruning: global token id → unigram feature,
-    /// and candidate id (as recorded while counting) → feature.
-    unigram_feature: Vec<u32>,
-    candidate_feature: Vec<u32>,
 }
 
 #[derive(Debug)]
@@ -61,9 +57,6 @@ pub struct Trainer {
     observed_docs: u64,
     n_tokens: u64,
     buffer: Option<Buffer>,
-    /// Single-pass vocabulary mode: candidate ids of the buffered documents'
-    /// n-grams of two or more tokens.
-    candidates: Option<CandidateSeqs>,
     frozen: Option<Frozen>,
     acc: Option<Accumulator>,
     labels: FxHashMap<String, u32>,
@@ -85,7 +78,6 @@ impl Trainer {
             observed_docs: 0,
             n_tokens: 0,
             buffer: None,
-            candidates: None,
             frozen: None,
             acc: None,
             labels: FxHashMap::default(),
@@ -211,7 +203,6 @@ impl Trainer {
     /// failure leaves them intact.
     fn freeze(&mut self, n_docs: u64, use_up: bool) -> Result<()> {
         let mut token_map = Vec::new();
-        let (mut unigram_feature, mut candidate_feature) = (Vec::new(), Vec::new());
         let (space, df) = match self.hashing() {
             Some((bits, signed)) => {
                 // Hashing mode has no document-frequency pruning (config
@@ -235,10 +226,8 @@ impl Trainer {
                     }
                     pruned
                 };
-                let mut pruned = pruned?;
+                let pruned = pruned?;
                 self.n_candidates = n_candidates;
-                unigram_feature = std::mem::take(&mut pruned.unigram_feature);
-                candidate_feature = std::mem::take(&mut pruned.candidate_feature);
                 let (index, map) = VocabIndex::from_token_ids(&pruned.token_ids, &pruned.spans, &self.tokens.strings);
                 token_map = map;
                 (FeatureSpace::Vocabulary(index), pruned.df)
@@ -261,8 +250,6 @@ impl Trainer {
             space,
             weighting,
             token_map,
-            unigram_feature,
-            candidate_feature,
         });
         Ok(())
     }
@@ -302,8 +289,12 @@ impl Trainer {
         }
         let classes = self.begin_learning(texts.count(), labels)?;
         self.buffered_labels.extend_from_slice(&classes);
-        let seqs = tokenize(&self.tokenizer, &mut self.tokens, &texts.strs());
+        // The texts are freed before the parts are merged: the merge holds
+        // the parts' ids and the merged ones for a while, and training's
+        // first memory peak is there.
+        let parts = tokenize_parts(&self.tokenizer, &texts.strs());
         drop(texts);
+        let seqs = merge_parts(&mut self.tokens, parts);
         self.count_and_keep(seqs)
     }
 
@@ -343,7 +334,7 @@ impl Trainer {
         self.n_tokens += seqs.ids.len() as u64;
         self.counter
             .get_or_insert_with(|| NgramCounter::new(&self.tokenizer))
-            .count_recording(&seqs, self.candidates.get_or_insert_with(CandidateSeqs::new));
+            .count(&seqs);
         match self.buffer.get_or_insert_with(|| Buffer::Sequences(Sequences::new())) {
             Buffer::Sequences(all) if all.is_empty() => *all = seqs,
             Buffer::Sequences(all) => all.append(&seqs),
@@ -425,7 +416,6 @@ impl Trainer {
         if let Some(buffer) = self.buffer.take() {
             self.freeze(self.learned_docs, true)?;
             let labels = std::mem::take(&mut self.buffered_labels);
-            let cands = self.candidates.take();
             match buffer {
                 Buffer::Rows(rows) => {
                     for (chunk, cls) in rows.chunks(FINISH_BATCH).zip(labels.chunks(FINISH_BATCH)) {
@@ -435,26 +425,20 @@ impl Trainer {
                         }
                     }
                 }
-                Buffer::Sequences(seqs) => match cands.filter(|c| c.complete && c.len() == seqs.len()) {
-                    Some(cands) => {
-                        let (Some(acc), Some(fr)) = (self.acc.as_mut(), self.frozen.as_ref()) else {
-                            return err(ErrorCode::Internal, "trainer finished without a feature space");
-                        };
-                        let unigrams = self.tokenizer.min_n <= 1 && self.tokenizer.max_n >= 1;
-                        acc.add_built(&labels, |d, scratch, row| {
-                            candidate_row(fr, unigrams, seqs.doc(d), cands.doc(d), scratch, row)
-                        });
-                    }
-                    None => {
-                        for (start, cls) in (0..seqs.len()).step_by(FINISH_BATCH).zip(labels.chunks(FINISH_BATCH)) {
-                            let docs = start..(start + FINISH_BATCH).min(seqs.len());
-                            let weighted = self.weight(self.rows_from_sequences(&seqs, docs));
-                            if let Some(acc) = self.acc.as_mut() {
-                                acc.add(&weighted, cls);
-                            }
-                        }
-                    }
-                },
+                Buffer::Sequences(seqs) => {
+                    // Every buffered document is weighted as its row is
+                    // built, and the rows are summed without being kept.
+                    let (Some(acc), Some(fr)) = (self.acc.as_mut(), self.frozen.as_ref()) else {
+                        return err(ErrorCode::Internal, "trainer finished without a feature space");
+                    };
+                    let FeatureSpace::Vocabulary(v) = &fr.space else {
+                        return err(ErrorCode::Internal, "token sequences buffered in hashing mode");
+                    };
+                    let n = (self.tokenizer.min_n, self.tokenizer.max_n);
+                    acc.add_built(&labels, |d, scratch, row| {
+                        sequence_row(fr, v, n, seqs.doc(d), scratch, row)
+                    });
+                }
             }
         }
         let (Some(frozen), Some(acc)) = (self.frozen.take(), self.acc.take()) else {
@@ -489,33 +473,49 @@ impl Trainer {
     }
 }
 
-/// The weighted row of a buffered document from its token ids and its
-/// recorded candidate ids: every feature is found by an array lookup. Gives
-/// exactly the row of `rows_from_sequences` + `weight`. `scratch` holds the
+/// The weighted row of a buffered document from its global token ids:
+/// each token is mapped to its vocabulary id (an array lookup), then each
+/// n-gram is looked up in the vocabulary index. Gives exactly the row of
+/// `rows_from_sequences` + `weight`. `scratch` holds the mapped ids, the
 /// feature list and the radix sort's buffer between documents.
-fn candidate_row(
+fn sequence_row(
     fr: &Frozen,
-    unigrams: bool,
+    v: &VocabIndex,
+    (min_n, max_n): (usize, usize),
     tokens: &[u32],
-    candidates: &[u32],
-    (feats, tmp): &mut (Vec<u32>, Vec<u32>),
+    (ids, feats, tmp): &mut (Vec<u32>, Vec<u32>, Vec<u32>),
     row: &mut Row,
 ) {
-    feats.clear();
-    if unigrams {
-        feats.extend(
-            tokens
-                .iter()
-                .map(|&t| fr.unigram_feature.get(t as usize).copied().unwrap_or(NONE))
-                .filter(|&f| f != NONE),
-        );
-    }
-    feats.extend(
-        candidates
+    ids.clear();
+    ids.extend(
+        tokens
             .iter()
-            .map(|&c| fr.candidate_feature.get(c as usize).copied().unwrap_or(NONE))
-            .filter(|&f| f != NONE),
+            .map(|&g| fr.token_map.get(g as usize).copied().unwrap_or(NONE)),
     );
+    feats.clear();
+    for n in min_n..=max_n.min(ids.len()) {
+        let found = |f: u32| f != NONE;
+        match n {
+            1 => feats.extend(
+                ids.iter()
+                    .map(|&a| v.feature_of(v.unigram_row(a)))
+                    .filter(|&f| found(f)),
+            ),
+            2 => {
+                // Start every lookup's cache miss first (independent loads
+                // overlap), then probe: the probes' branches would otherwise
+                // serialize the misses.
+                let touched = ids.windows(2).fold(0u32, |acc, w| acc ^ v.touch_bigram(w[0], w[1]));
+                std::hint::black_box(touched);
+                feats.extend(
+                    ids.windows(2)
+                        .map(|w| v.feature_of(v.bigram_row(w[0], w[1])))
+                        .filter(|&f| found(f)),
+                )
+            }
+            _ => feats.extend(ids.windows(n).map(|w| v.feature(w)).filter(|&f| found(f))),
+        }
+    }
     radix::sort_u32(feats, tmp);
     push_counts(feats, row);
     fr.weighting.apply(row);
