@@ -54,7 +54,7 @@ export const PROFILES = Object.freeze({
     wasmLoadRepeats: 5,
     subsampleTrainRepeats: 3,
     peers: {
-      bayes: { nTrain: 25000, nTest: 25000, repeats: 3, timeoutMs: 15 * 60_000 },
+      bayes: { nTrain: 25000, nTest: 25000, repeats: 5, timeoutMs: 15 * 60_000 },
       wink: { nTrain: 25000, nTest: 5000, repeats: 1, timeoutMs: 20 * 60_000 },
       natural: { nTrain: 2000, nTest: 1000, repeats: 1, timeoutMs: 20 * 60_000 },
     },

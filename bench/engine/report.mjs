@@ -669,7 +669,7 @@ export function markdown(res, rows, { svgRel }) {
     `- **Model**: \`model.toBytes().length\` vs \`len(pickle.dumps(pipeline, protocol=5))\`; load = \`engine.loadModel(bytes)\` (Model.fromBytes), tinybench, ${se.load.n} loads after one warm-up, vs \`pickle.loads\`.`,
   );
   L.push(
-    '- **Pure-JS peers**: each in a fresh `node` process with its own defaults (unigram features and its own tokenizer; they have no TF-IDF or bigram options), training from raw text (tokenizing included) on the first N train reviews and predicting the first M test reviews one by one. Sentio is trained (same config as above) on exactly the same N reviews and scored on the same M; for bayes also with unigram features only (`ngram_range: [1, 1]`), the like-for-like model its targets are judged on.',
+    '- **Pure-JS peers**: each in a fresh `node` process with its own defaults (unigram features and its own tokenizer; they have no TF-IDF or bigram options), training from raw text (tokenizing included) on the first N train reviews and predicting the first M test reviews one by one. Sentio is trained (same config as above) on exactly the same N reviews and scored on the same M; for bayes also with unigram features only (`ngram_range: [1, 1]`), the like-for-like model its targets are judged on, measured alternately with bayes: one Sentio training after each bayes training, while the bayes process waits (so both sides sample the same minutes of this machine).',
   );
   L.push('');
   L.push('### Details');
@@ -744,7 +744,7 @@ export function markdown(res, rows, { svgRel }) {
   if (uni && bp && !bp.error) {
     why.push({
       package: 'bayes (the targets)',
-      why_subsample: `bayes has unigram features only, so its two targets are judged like for like: Sentio with \`ngram_range: [1, 1]\` (otherwise the config above, ${n(uni.n_features)} features) on the same reviews trains in ${fmtTime(uni.train_seconds.median)} (${uni.train_seconds.n} runs, ${fmtTime(uni.train_seconds.min)}–${fmtTime(uni.train_seconds.max)}): ${fmtX(bp.train_seconds.median / uni.train_seconds.median)} faster than bayes, accuracy ${fmtPct(uni.accuracy)}. The rows with Sentio's bigram model (the config above: more features, more accurate, slower to train) are shown as context.`,
+      why_subsample: `bayes has unigram features only, so its two targets are judged like for like: Sentio with \`ngram_range: [1, 1]\` (otherwise the config above, ${n(uni.n_features)} features) on the same reviews trains in ${fmtTime(uni.train_seconds.median)} (${uni.train_seconds.n} runs${uni.alternated_with_peer ? ', alternating with the bayes runs' : ''}, ${fmtTime(uni.train_seconds.min)}–${fmtTime(uni.train_seconds.max)}): ${fmtX(bp.train_seconds.median / uni.train_seconds.median)} faster than bayes, accuracy ${fmtPct(uni.accuracy)}. The rows with Sentio's bigram model (the config above: more features, more accurate, slower to train) are shown as context.`,
     });
   }
   if (why.length > 0) L.push('');

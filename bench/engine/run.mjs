@@ -18,7 +18,7 @@ import path from 'node:path';
 import { runNodeChild } from '../lib/child.mjs';
 import { benchCli, rerenderAndExit, startRun } from '../lib/cli.mjs';
 import { loadSample, machineInfo, packageVersion } from '../lib/machine.mjs';
-import { secondsSince } from '../lib/stats.mjs';
+import { secondsSince, summarize } from '../lib/stats.mjs';
 import { measureAirline } from './airline.mjs';
 import { MODEL_CONFIG, PROFILES, REPO_ROOT } from './config.mjs';
 import { accuracy, dataFiles, loadData, prefix } from './data.mjs';
@@ -34,6 +34,7 @@ import {
   mergeBatches,
   mergeSingles,
   predictedNames,
+  trainOnce,
 } from './sentio.mjs';
 
 const { opts, profile, outputs } = benchCli('engine', {
@@ -195,12 +196,43 @@ try {
     phase(
       `JS peer ${PACKAGES[key]}: ${spec.nTrain} train / ${spec.nTest} test reviews (fresh node process)`,
     );
+    // bayes's targets are judged against Sentio with unigram features only
+    // (bayes has no bigrams), otherwise the same config, on the same
+    // reviews: one such Sentio training after each bayes training, while
+    // the bayes child waits, so both sides sample the same minutes.
+    const unigram =
+      key === 'bayes'
+        ? {
+            config: { ...MODEL_CONFIG, ngram_range: [1, 1] },
+            train: prefix(data.trainAll, spec.nTrain),
+            runs: [],
+            model: null,
+          }
+        : null;
+    const onRound = unigram
+      ? async () => {
+          unigram.model?.dispose();
+          unigram.model = null;
+          const run = await trainOnce(native, unigram.config, unigram.train);
+          unigram.model = run.model;
+          unigram.runs.push(run);
+          log(
+            `Sentio with ngram_range [1,1], after bayes round ${unigram.runs.length}: ${fmtTime(run.seconds)}`,
+          );
+        }
+      : undefined;
     let peer;
     try {
       peer = await runNodeChild(
         path.join(REPO_ROOT, 'bench', 'engine', 'js-peer-child.mjs'),
-        [key, String(spec.nTrain), String(spec.nTest), String(spec.repeats)],
-        { timeoutMs: spec.timeoutMs, label: key, execArgv: ['--expose-gc'] },
+        [
+          key,
+          String(spec.nTrain),
+          String(spec.nTest),
+          String(spec.repeats),
+          ...(unigram ? ['alternate'] : []),
+        ],
+        { timeoutMs: spec.timeoutMs, label: key, execArgv: ['--expose-gc'], onRound },
       );
       log(`train ${fmtTime(peer.train_seconds.median)}, accuracy ${peer.accuracy.toFixed(4)}`);
     } catch (err) {
@@ -240,23 +272,31 @@ try {
     log(
       `Sentio on the same reviews: train ${fmtTime(sentio.train_seconds.median)}, accuracy ${sentio.accuracy.toFixed(4)}`,
     );
-    if (key === 'bayes') {
-      // Context for the bayes comparison: Sentio with unigrams only (bayes has
-      // no bigrams), otherwise the same config, on the same reviews.
-      const tr = prefix(data.trainAll, spec.nTrain);
+    if (unigram) {
+      // Measured alternately with bayes above; if the child failed before
+      // its first round, measured here on its own.
+      if (unigram.runs.length === 0) {
+        const t = await measureTraining(
+          native,
+          unigram.config,
+          unigram.train,
+          profile.subsampleTrainRepeats,
+        );
+        unigram.model = t.model;
+        unigram.runs = t.seconds.all.map((seconds) => ({ seconds }));
+      }
       const te = prefix(data.testAll, spec.nTest);
-      const config = { ...MODEL_CONFIG, ngram_range: [1, 1] };
-      const t = await measureTraining(native, config, tr, profile.subsampleTrainRepeats);
-      const b = t.model.predictBatch(te.texts);
+      const b = unigram.model.predictBatch(te.texts);
       sentio.unigram = {
-        config,
-        train_seconds: t.seconds,
-        accuracy: accuracy(predictedNames(t.model, b), te.labels),
-        n_features: t.model.nFeatures,
+        config: unigram.config,
+        alternated_with_peer: unigram.runs.length > 0 && !peer.error,
+        train_seconds: summarize(unigram.runs.map((r) => r.seconds)),
+        accuracy: accuracy(predictedNames(unigram.model, b), te.labels),
+        n_features: unigram.model.nFeatures,
       };
-      t.model.dispose();
+      unigram.model.dispose();
       log(
-        `Sentio with ngram_range [1,1]: train ${fmtTime(t.seconds.median)}, accuracy ${sentio.unigram.accuracy.toFixed(4)}`,
+        `Sentio with ngram_range [1,1]: train ${fmtTime(sentio.unigram.train_seconds.median)}, accuracy ${sentio.unigram.accuracy.toFixed(4)}`,
       );
     }
     const full =

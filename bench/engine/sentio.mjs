@@ -11,23 +11,33 @@ export async function loadEngines() {
   return { native, wasm };
 }
 
-/** Training (vectorize + fit, engine.train: trainAsync on native) `repeats` times. */
+/**
+ * One training (vectorize + fit, engine.train: trainAsync on native) after a
+ * garbage collection: the model, wall seconds and this process's CPU seconds
+ * (user + system, all its threads).
+ */
+export async function trainOnce(engine, config, train) {
+  collectGarbage();
+  const cpu0 = process.cpuUsage();
+  const [model, seconds] = await timed(() => engine.train(config, train.texts, train.labels));
+  const cpu = process.cpuUsage(cpu0);
+  return { model, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+}
+
+/** Training (see trainOnce) `repeats` times; keeps the last model. */
 export async function measureTraining(engine, config, train, repeats, log) {
   const seconds = [];
-  const cpuSeconds = []; // user + system CPU time of this process (all its threads)
+  const cpuSeconds = [];
   let model = null;
   for (let r = 0; r < repeats; r++) {
     model?.dispose();
     model = null;
-    collectGarbage();
-    const cpu0 = process.cpuUsage();
-    const [m, s] = await timed(() => engine.train(config, train.texts, train.labels));
-    const cpu = process.cpuUsage(cpu0);
-    seconds.push(s);
-    cpuSeconds.push((cpu.user + cpu.system) / 1e6);
-    model = m;
+    const run = await trainOnce(engine, config, train);
+    seconds.push(run.seconds);
+    cpuSeconds.push(run.cpuSeconds);
+    model = run.model;
     log?.(
-      `${engine.backend} train ${r + 1}/${repeats}: ${s.toFixed(2)} s (CPU ${cpuSeconds.at(-1).toFixed(2)} s)`,
+      `${engine.backend} train ${r + 1}/${repeats}: ${run.seconds.toFixed(2)} s (CPU ${run.cpuSeconds.toFixed(2)} s)`,
     );
   }
   return { model, seconds: summarize(seconds), cpu_seconds: summarize(cpuSeconds) };

@@ -1,12 +1,15 @@
 // Run a Node script in a fresh child process and get back the one result it
 // sends over IPC (process.send). Its stdout/stderr pass through to ours,
-// prefixed, so that chatty packages cannot corrupt the result.
+// prefixed, so that chatty packages cannot corrupt the result. With
+// `onRound`, the child may also send `{ kind: 'round', ... }` messages: each
+// is handed to `onRound` (awaited), then the child is sent `{ cmd: 'next' }`,
+// so parent and child can take turns measuring.
 import { fork } from 'node:child_process';
 
 export function runNodeChild(
   script,
   args,
-  { timeoutMs, env, execArgv = [], label = 'child' } = {},
+  { timeoutMs, env, execArgv = [], label = 'child', onRound } = {},
 ) {
   return new Promise((resolve, reject) => {
     const child = fork(script, args, {
@@ -38,6 +41,18 @@ export function runNodeChild(
     relay(child.stdout, process.stdout);
     relay(child.stderr, process.stderr);
     child.on('message', (m) => {
+      // A child that alternates with the parent reports each round and
+      // waits for `{ cmd: 'next' }`; its last message is the result.
+      if (m?.kind === 'round' && onRound) {
+        Promise.resolve(onRound(m)).then(
+          () => child.send({ cmd: 'next' }),
+          (err) => {
+            child.kill('SIGKILL');
+            reject(err);
+          },
+        );
+        return;
+      }
       result = m;
     });
     child.on('error', reject);
