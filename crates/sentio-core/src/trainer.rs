@@ -162,7 +162,7 @@ impl Trainer {
             let seqs = tokenize(&self.tokenizer, &mut self.tokens, texts);
             self.n_tokens += seqs.ids.len() as u64;
             self.counter
-                .get_or_insert_with(|| NgramCounter::new(&self.tokenizer))
+                .get_or_insert_with(|| NgramCounter::new(&self.tokenizer, self.config.max_features.is_some()))
                 .count(&seqs);
         }
         Ok(())
@@ -214,7 +214,7 @@ impl Trainer {
             None => {
                 let counter = match self.counter.take() {
                     Some(c) => c,
-                    None => NgramCounter::new(&self.tokenizer),
+                    None => NgramCounter::new(&self.tokenizer, self.config.max_features.is_some()),
                 };
                 let n_candidates = counter.n_candidates() as u64;
                 let pruned = if use_up {
@@ -333,7 +333,7 @@ impl Trainer {
     fn count_and_keep(&mut self, seqs: Sequences) -> Result<()> {
         self.n_tokens += seqs.ids.len() as u64;
         self.counter
-            .get_or_insert_with(|| NgramCounter::new(&self.tokenizer))
+            .get_or_insert_with(|| NgramCounter::new(&self.tokenizer, self.config.max_features.is_some()))
             .count(&seqs);
         match self.buffer.get_or_insert_with(|| Buffer::Sequences(Sequences::new())) {
             Buffer::Sequences(all) if all.is_empty() => *all = seqs,
