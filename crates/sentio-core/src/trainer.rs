@@ -162,7 +162,7 @@ impl Trainer {
             let seqs = tokenize(&self.tokenizer, &mut self.tokens, texts);
             self.n_tokens += seqs.ids.len() as u64;
             self.counter
-                .get_or_insert_with(|| NgramCounter::new(&self.tokenizer, self.config.max_features.is_some()))
+                .get_or_insert_with(|| new_counter(&self.tokenizer, &self.config))
                 .count(&seqs);
         }
         Ok(())
@@ -214,7 +214,7 @@ impl Trainer {
             None => {
                 let counter = match self.counter.take() {
                     Some(c) => c,
-                    None => NgramCounter::new(&self.tokenizer, self.config.max_features.is_some()),
+                    None => new_counter(&self.tokenizer, &self.config),
                 };
                 let n_candidates = counter.n_candidates() as u64;
                 let pruned = if use_up {
@@ -333,7 +333,7 @@ impl Trainer {
     fn count_and_keep(&mut self, seqs: Sequences) -> Result<()> {
         self.n_tokens += seqs.ids.len() as u64;
         self.counter
-            .get_or_insert_with(|| NgramCounter::new(&self.tokenizer, self.config.max_features.is_some()))
+            .get_or_insert_with(|| new_counter(&self.tokenizer, &self.config))
             .count(&seqs);
         match self.buffer.get_or_insert_with(|| Buffer::Sequences(Sequences::new())) {
             Buffer::Sequences(all) if all.is_empty() => *all = seqs,
@@ -471,6 +471,12 @@ impl Trainer {
         };
         Model::assemble(self.config, classes, facts, frozen.space, frozen.weighting, classifier)
     }
+}
+
+/// A counter for this configuration's n-grams: term frequencies are kept
+/// only when `max_features` ranks by them.
+fn new_counter(tok: &Tokenizer, cfg: &TrainConfig) -> NgramCounter {
+    NgramCounter::new(tok, cfg.max_features.is_some())
 }
 
 /// The weighted row of a buffered document from its global token ids:
