@@ -284,47 +284,12 @@ trait Counts: Copy + Send + Sync {
     fn tf(&self) -> u32;
 }
 
-/// Counts of one candidate feature, kept together so one cache line serves
-/// the whole update. The term frequency saturates at u32::MAX (it only
-/// orders `max_features`).
-#[derive(Debug, Clone, Copy)]
-struct Stat {
-    tf: u32,
-    /// Number of the last document that counted (u32::MAX: none).
-    last_doc: u32,
-    df: u32,
-}
-
-const FRESH: Stat = Stat {
-    tf: 0,
-    last_doc: u32::MAX,
-    df: 0,
-};
-
-impl Counts for Stat {
-    const FRESH: Stat = FRESH;
-    #[inline]
-    fn bump(&mut self, doc: u64) {
-        self.tf = self.tf.saturating_add(1);
-        let doc = doc as u32;
-        if self.last_doc != doc {
-            self.last_doc = doc;
-            self.df += 1;
-        }
-    }
-    fn df(&self) -> u32 {
-        self.df
-    }
-    fn tf(&self) -> u32 {
-        self.tf
-    }
-}
-
-/// [`Stat`] without the term frequency, for the n-gram tables when no
-/// `max_features` asks for it: 8 bytes, so a bigram's table entry (with its
-/// key) takes 16 bytes instead of 20. The tables are the largest thing
-/// training holds at its memory peak (44 MiB for imdb's 1.44 million
-/// distinct bigrams with 20-byte entries).
+/// Document frequency of one candidate feature, and the last document
+/// that counted (so that a document counts once). 8 bytes: the n-gram tables'
+/// statistics when no `max_features` needs term frequencies, so a bigram's
+/// table entry (with its key) takes 16 bytes instead of 20. The tables are
+/// the largest thing training holds at its memory peak (44 MiB for imdb's
+/// 1.44 million distinct bigrams with 20-byte entries).
 #[derive(Debug, Clone, Copy)]
 struct DocStat {
     /// Number of the last document that counted (u32::MAX: none).
@@ -350,6 +315,35 @@ impl Counts for DocStat {
     }
     fn tf(&self) -> u32 {
         0
+    }
+}
+
+/// [`DocStat`] with the term frequency, kept together so one cache line
+/// serves the whole update. The term frequency saturates at u32::MAX (it
+/// only orders `max_features`).
+#[derive(Debug, Clone, Copy)]
+struct Stat {
+    tf: u32,
+    doc: DocStat,
+}
+
+const FRESH: Stat = Stat {
+    tf: 0,
+    doc: DocStat::FRESH,
+};
+
+impl Counts for Stat {
+    const FRESH: Stat = FRESH;
+    #[inline]
+    fn bump(&mut self, doc: u64) {
+        self.tf = self.tf.saturating_add(1);
+        self.doc.bump(doc);
+    }
+    fn df(&self) -> u32 {
+        self.doc.df
+    }
+    fn tf(&self) -> u32 {
+        self.tf
     }
 }
 
@@ -740,7 +734,7 @@ impl NgramCounter {
         for stats in &counted {
             for (total, part) in self.uni.iter_mut().zip(stats) {
                 total.tf = total.tf.saturating_add(part.tf);
-                total.df += part.df;
+                total.doc.df += part.doc.df;
                 // `last_doc` is left alone: it only keeps a document from
                 // counting twice, and later batches hold later documents.
             }
@@ -750,7 +744,7 @@ impl NgramCounter {
 
     /// Number of distinct candidate features.
     pub fn n_candidates(&self) -> usize {
-        self.uni.iter().filter(|s| s.df > 0).count() + self.tables.len()
+        self.uni.iter().filter(|s| s.df() > 0).count() + self.tables.len()
     }
 
     /// Apply min_df / max_df / max_features and return the kept feature
@@ -803,7 +797,7 @@ impl NgramCounter {
     fn gather_unigrams(&self, low: f64, high: f64, ranks: &[u32]) -> Gathered {
         let mut g = Gathered::default();
         for (t, stat) in self.uni.iter().enumerate() {
-            if stat.df > 0 && within(stat.df, low, high) {
+            if stat.df() > 0 && within(stat.df(), low, high) {
                 g.push(&[t as u32], stat, ranks);
             }
         }
@@ -1022,6 +1016,19 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// Count `docs` (token id lists) in two batches split at `split`.
+    fn count_in_two_batches(counter: &mut NgramCounter, docs: &[Vec<u32>], split: usize) {
+        let split = split.min(docs.len());
+        for batch in [&docs[..split], &docs[split..]] {
+            let mut seqs = Sequences::new();
+            for d in batch {
+                seqs.ids.extend_from_slice(d);
+                seqs.offsets.push(seqs.ids.len());
+            }
+            counter.count(&seqs);
+        }
+    }
+
     proptest! {
         /// Ids are positions in order of first sight, for short and long
         /// tokens alike, through table growth and probe collisions, whether a
@@ -1095,20 +1102,12 @@ mod tests {
         ) {
             let tok = Tokenizer::new(&TrainConfig::default());
             let mut counter = NgramCounter::new(&tok, true);
-            let split = split.min(docs.len());
-            for batch in [&docs[..split], &docs[split..]] {
-                let mut seqs = Sequences::new();
-                for d in batch {
-                    seqs.ids.extend_from_slice(d);
-                    seqs.offsets.push(seqs.ids.len());
-                }
-                counter.count(&seqs);
-            }
+            count_in_two_batches(&mut counter, &docs, split);
             prop_assert_eq!(counter.n_docs, docs.len() as u64);
             for t in 0..40u32 {
                 let tf = docs.iter().flatten().filter(|&&x| x == t).count() as u32;
                 let df = docs.iter().filter(|d| d.contains(&t)).count() as u32;
-                let got = counter.uni.get(t as usize).map_or((0, 0), |s| (s.tf, s.df));
+                let got = counter.uni.get(t as usize).map_or((0, 0), |s| (s.tf, s.df()));
                 prop_assert_eq!(got, (tf, df), "token {}", t);
             }
         }
@@ -1125,15 +1124,7 @@ mod tests {
             let cfg = TrainConfig { ngram_range: [2, 3], ..TrainConfig::default() };
             let tok = Tokenizer::new(&cfg);
             let mut counter = NgramCounter::new(&tok, keep_tf);
-            let split = split.min(docs.len());
-            for batch in [&docs[..split], &docs[split..]] {
-                let mut seqs = Sequences::new();
-                for d in batch {
-                    seqs.ids.extend_from_slice(d);
-                    seqs.offsets.push(seqs.ids.len());
-                }
-                counter.count(&seqs);
-            }
+            count_in_two_batches(&mut counter, &docs, split);
             let mut naive: FxHashMap<Vec<u32>, (u32, u32)> = FxHashMap::default();
             for d in &docs {
                 let mut seen: std::collections::HashSet<&[u32]> = Default::default();
