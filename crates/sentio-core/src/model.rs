@@ -186,21 +186,10 @@ fn scoring_table(
 }
 
 impl Model {
-    pub(crate) fn assemble(
-        config: TrainConfig,
-        classes: Vec<String>,
-        facts: TrainingFacts,
-        mut space: FeatureSpace,
-        weighting: Weighting,
-        classifier: Classifier,
-    ) -> Result<Model> {
-        let feature_of_row = scoring_order(&mut space, &weighting);
-        Model::assemble_ordered(config, classes, facts, space, weighting, classifier, feature_of_row)
-    }
-
-    /// [`Model::assemble`] with [`scoring_order`] already applied to `space`
-    /// (its result is `feature_of_row`; loading computes it while the
-    /// classifier is still being decoded).
+    /// A model from its parts, with [`scoring_order`] already applied to
+    /// `space` (its result is `feature_of_row`): training lays its index out
+    /// so when it freezes the vocabulary, loading while the classifier is
+    /// still being decoded.
     pub(crate) fn assemble_ordered(
         config: TrainConfig,
         classes: Vec<String>,

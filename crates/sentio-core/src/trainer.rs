@@ -17,7 +17,7 @@ use crate::config::TrainConfig;
 use crate::counting::{merge_parts, tokenize, tokenize_parts, NgramCounter, Sequences, TokenTable, MAX_DOCUMENTS};
 use crate::error::{err, ErrorCode, Result};
 use crate::math::ln;
-use crate::model::{Model, TrainingFacts};
+use crate::model::{scoring_order, Model, TrainingFacts};
 use crate::naive_bayes::{fit, Accumulator};
 use crate::parallel;
 use crate::radix;
@@ -38,12 +38,31 @@ enum Buffer {
     Rows(Vec<Row>),
 }
 
+/// The feature space once frozen. In vocabulary mode the index is laid out
+/// in the model's scoring order from the start (see [`scoring_order`]): its
+/// lookups give rows, most frequent features first, and documents are
+/// weighted and summed by row, so the idf and the classifier's sums that
+/// every document touches share a few hundred KiB of cache rather than
+/// being spread over the vocabulary's alphabetical order. The sums are put
+/// back in feature order when training finishes.
 #[derive(Debug)]
 struct Frozen {
     space: FeatureSpace,
+    /// In feature order (the model's).
     weighting: Weighting,
+    /// `weighting` in row order, when rows are not features.
+    row_weighting: Option<Weighting>,
+    /// Row → feature, when rows are not features.
+    feature_of_row: Option<Vec<u32>>,
     /// Vocabulary mode: global token id → vocabulary token id.
     token_map: Vec<u32>,
+}
+
+impl Frozen {
+    /// The weighting of rows.
+    fn row_weighting(&self) -> &Weighting {
+        self.row_weighting.as_ref().unwrap_or(&self.weighting)
+    }
 }
 
 #[derive(Debug)]
@@ -203,7 +222,7 @@ impl Trainer {
     /// failure leaves them intact.
     fn freeze(&mut self, n_docs: u64, use_up: bool) -> Result<()> {
         let mut token_map = Vec::new();
-        let (space, df) = match self.hashing() {
+        let (mut space, df) = match self.hashing() {
             Some((bits, signed)) => {
                 // Hashing mode has no document-frequency pruning (config
                 // validation refuses min_df/max_df there): df only feeds idf.
@@ -245,10 +264,24 @@ impl Trainer {
             sublinear_tf: self.config.sublinear_tf,
             norm: self.config.norm,
         };
+        let feature_of_row = scoring_order(&mut space, &weighting);
+        let row_weighting = feature_of_row.as_ref().map(|order| Weighting {
+            idf: weighting.idf.as_ref().map(|idf| {
+                order
+                    .iter()
+                    .map(|&f| idf.get(f as usize).copied().unwrap_or(0.0))
+                    .collect()
+            }),
+            df: None,
+            sublinear_tf: weighting.sublinear_tf,
+            norm: weighting.norm,
+        });
         self.acc = Some(Accumulator::new(space.n_features()));
         self.frozen = Some(Frozen {
             space,
             weighting,
+            row_weighting,
+            feature_of_row,
             token_map,
         });
         Ok(())
@@ -351,35 +384,33 @@ impl Trainer {
 
     fn weight(&self, mut rows: Vec<Row>) -> Vec<Row> {
         if let Some(fr) = &self.frozen {
-            parallel::for_each_mut(&mut rows, |_, r| fr.weighting.apply(r));
+            parallel::for_each_mut(&mut rows, |_, r| fr.row_weighting().apply(r));
         }
         rows
     }
 
     fn weighted_rows_from_texts(&mut self, texts: &[&str]) -> Vec<Row> {
-        let rows = match self.frozen.as_ref().map(|f| &f.space) {
-            Some(FeatureSpace::Hashed { .. }) => self.hashed_rows(texts),
+        match self.frozen.as_ref().map(|f| &f.space) {
+            Some(FeatureSpace::Hashed { .. }) => self.weight(self.hashed_rows(texts)),
             Some(FeatureSpace::Vocabulary(_)) => {
                 // Tokens unseen in pass one intern to ids beyond the map: NONE.
                 let seqs = tokenize(&self.tokenizer, &mut self.tokens, texts);
-                self.rows_from_sequences(&seqs, 0..seqs.len())
+                let n = (self.tokenizer.min_n, self.tokenizer.max_n);
+                let Some(fr) = self.frozen.as_ref() else {
+                    return Vec::new();
+                };
+                let FeatureSpace::Vocabulary(v) = &fr.space else {
+                    return Vec::new();
+                };
+                let docs: Vec<usize> = (0..seqs.len()).collect();
+                parallel::map(&docs, |&d| {
+                    let mut row = Row::new();
+                    sequence_row(fr, v, n, seqs.doc(d), &mut Default::default(), &mut row);
+                    row
+                })
             }
             None => Vec::new(),
-        };
-        self.weight(rows)
-    }
-
-    fn rows_from_sequences(&self, seqs: &Sequences, docs: std::ops::Range<usize>) -> Vec<Row> {
-        let Some(fr) = &self.frozen else { return Vec::new() };
-        let idx: Vec<usize> = docs.collect();
-        parallel::map(&idx, |&d| {
-            let ids: Vec<u32> = seqs
-                .doc(d)
-                .iter()
-                .map(|&g| fr.token_map.get(g as usize).copied().unwrap_or(NONE))
-                .collect();
-            fr.space.row_from_ids(&self.tokenizer, &ids)
-        })
+        }
     }
 
     /// Check that `finish` can succeed as far as it can be known without
@@ -452,8 +483,25 @@ impl Trainer {
             .iter()
             .map(|&i| acc.class_count.get(i).copied().unwrap_or(0))
             .collect();
-        let mut feature_count = acc.into_feature_counts();
-        let fc: Vec<Vec<f64>> = order.iter().map(|&i| std::mem::take(&mut feature_count[i])).collect();
+        let mut row_count = acc.into_feature_counts();
+        let fc: Vec<Vec<f64>> = order
+            .iter()
+            .map(|&i| {
+                let by_row = std::mem::take(&mut row_count[i]);
+                match &frozen.feature_of_row {
+                    Some(feature_of_row) => {
+                        let mut by_feature = vec![0.0; by_row.len()];
+                        for (&f, &v) in feature_of_row.iter().zip(&by_row) {
+                            if let Some(slot) = by_feature.get_mut(f as usize) {
+                                *slot = v;
+                            }
+                        }
+                        by_feature
+                    }
+                    None => by_row,
+                }
+            })
+            .collect();
         let prior = class_log_prior(&self.config, &classes, &class_counts)?;
         let classifier = fit(
             self.config.classifier,
@@ -469,7 +517,16 @@ impl Trainer {
             n_candidate_features: self.n_candidates,
             n_tokens: self.n_tokens,
         };
-        Model::assemble(self.config, classes, facts, frozen.space, frozen.weighting, classifier)
+        // The space is already in scoring order (see `Frozen`).
+        Model::assemble_ordered(
+            self.config,
+            classes,
+            facts,
+            frozen.space,
+            frozen.weighting,
+            classifier,
+            frozen.feature_of_row,
+        )
     }
 }
 
@@ -479,11 +536,11 @@ fn new_counter(tok: &Tokenizer, cfg: &TrainConfig) -> NgramCounter {
     NgramCounter::new(tok, cfg.max_features.is_some())
 }
 
-/// The weighted row of a buffered document from its global token ids:
-/// each token is mapped to its vocabulary id (an array lookup), then each
-/// n-gram is looked up in the vocabulary index. Gives exactly the row of
-/// `rows_from_sequences` + `weight`. `scratch` holds the mapped ids, the
-/// feature list and the radix sort's buffer between documents.
+/// The weighted row of a document from its global token ids, by row (see
+/// [`Frozen`]): each token is mapped to its vocabulary id (an array lookup),
+/// then each n-gram is looked up in the vocabulary index. `scratch` holds
+/// the mapped ids, the row list and the radix sort's buffer between
+/// documents.
 fn sequence_row(
     fr: &Frozen,
     v: &VocabIndex,
@@ -502,29 +559,21 @@ fn sequence_row(
     for n in min_n..=max_n.min(ids.len()) {
         let found = |f: u32| f != NONE;
         match n {
-            1 => feats.extend(
-                ids.iter()
-                    .map(|&a| v.feature_of(v.unigram_row(a)))
-                    .filter(|&f| found(f)),
-            ),
+            1 => feats.extend(ids.iter().map(|&a| v.unigram_row(a)).filter(|&f| found(f))),
             2 => {
                 // Start every lookup's cache miss first (independent loads
                 // overlap), then probe: the probes' branches would otherwise
                 // serialize the misses.
                 let touched = ids.windows(2).fold(0u32, |acc, w| acc ^ v.touch_bigram(w[0], w[1]));
                 std::hint::black_box(touched);
-                feats.extend(
-                    ids.windows(2)
-                        .map(|w| v.feature_of(v.bigram_row(w[0], w[1])))
-                        .filter(|&f| found(f)),
-                )
+                feats.extend(ids.windows(2).map(|w| v.bigram_row(w[0], w[1])).filter(|&f| found(f)))
             }
-            _ => feats.extend(ids.windows(n).map(|w| v.feature(w)).filter(|&f| found(f))),
+            _ => feats.extend(ids.windows(n).map(|w| v.row(w)).filter(|&f| found(f))),
         }
     }
     radix::sort_u32(feats, tmp);
     push_counts(feats, row);
-    fr.weighting.apply(row);
+    fr.row_weighting().apply(row);
 }
 
 fn class_log_prior(cfg: &TrainConfig, classes: &[String], counts: &[u64]) -> Result<Vec<f64>> {
