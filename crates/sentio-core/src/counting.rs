@@ -422,9 +422,9 @@ const PARTITIONS: usize = 64;
 const ROUND_DOCS: usize = 512;
 
 /// A bigram's key in the partition tables: its two token ids. Four-byte
-/// aligned, so a table entry (key and [`Stat`]) takes 20 bytes rather than
-/// the 24 a `u64` key would; the tables are the largest thing counting
-/// holds. Hashed as the one integer of [`pair_key`].
+/// aligned, so an entry with a [`Stat`] takes 20 bytes rather than the 24 a
+/// `u64` key would (with a [`DocStat`], 16 either way); the tables are the
+/// largest thing counting holds. Hashed as the one integer of [`pair_key`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct PairKey([u32; 2]);
 
