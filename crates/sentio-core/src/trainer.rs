@@ -291,9 +291,18 @@ impl Trainer {
     pub fn learn(&mut self, texts: &[&str], labels: &[&str]) -> Result<()> {
         let classes = self.begin_learning(texts.len(), labels)?;
         if self.frozen.is_some() {
-            let rows = self.weighted_rows_from_texts(texts);
-            if let Some(acc) = self.acc.as_mut() {
-                acc.add(&rows, &classes);
+            match self.frozen.as_ref().map(|f| &f.space) {
+                Some(FeatureSpace::Hashed { .. }) => {
+                    let rows = self.weight(self.hashed_rows(texts));
+                    if let Some(acc) = self.acc.as_mut() {
+                        acc.add(&rows, &classes);
+                    }
+                }
+                _ => {
+                    // Tokens unseen in pass one intern to ids beyond the map: NONE.
+                    let seqs = tokenize(&self.tokenizer, &mut self.tokens, texts);
+                    self.add_sequences(&seqs, &classes)?;
+                }
             }
             return Ok(());
         }
@@ -389,28 +398,21 @@ impl Trainer {
         rows
     }
 
-    fn weighted_rows_from_texts(&mut self, texts: &[&str]) -> Vec<Row> {
-        match self.frozen.as_ref().map(|f| &f.space) {
-            Some(FeatureSpace::Hashed { .. }) => self.weight(self.hashed_rows(texts)),
-            Some(FeatureSpace::Vocabulary(_)) => {
-                // Tokens unseen in pass one intern to ids beyond the map: NONE.
-                let seqs = tokenize(&self.tokenizer, &mut self.tokens, texts);
-                let n = (self.tokenizer.min_n, self.tokenizer.max_n);
-                let Some(fr) = self.frozen.as_ref() else {
-                    return Vec::new();
-                };
-                let FeatureSpace::Vocabulary(v) = &fr.space else {
-                    return Vec::new();
-                };
-                let docs: Vec<usize> = (0..seqs.len()).collect();
-                parallel::map(&docs, |&d| {
-                    let mut row = Row::new();
-                    sequence_row(fr, v, n, seqs.doc(d), &mut Default::default(), &mut row);
-                    row
-                })
-            }
-            None => Vec::new(),
-        }
+    /// Vocabulary mode: weight tokenized documents of `classes` by row and
+    /// add them to the classifier's sums, without keeping the rows (each
+    /// half of the documents on its own thread, see `Accumulator::add_built`).
+    fn add_sequences(&mut self, seqs: &Sequences, classes: &[u32]) -> Result<()> {
+        let (Some(acc), Some(fr)) = (self.acc.as_mut(), self.frozen.as_ref()) else {
+            return err(ErrorCode::Internal, "trainer learned without a feature space");
+        };
+        let FeatureSpace::Vocabulary(v) = &fr.space else {
+            return err(ErrorCode::Internal, "token sequences in hashing mode");
+        };
+        let n = (self.tokenizer.min_n, self.tokenizer.max_n);
+        acc.add_built(classes, |d, scratch, row| {
+            sequence_row(fr, v, n, seqs.doc(d), scratch, row)
+        });
+        Ok(())
     }
 
     /// Check that `finish` can succeed as far as it can be known without
@@ -456,20 +458,7 @@ impl Trainer {
                         }
                     }
                 }
-                Buffer::Sequences(seqs) => {
-                    // Every buffered document is weighted as its row is
-                    // built, and the rows are summed without being kept.
-                    let (Some(acc), Some(fr)) = (self.acc.as_mut(), self.frozen.as_ref()) else {
-                        return err(ErrorCode::Internal, "trainer finished without a feature space");
-                    };
-                    let FeatureSpace::Vocabulary(v) = &fr.space else {
-                        return err(ErrorCode::Internal, "token sequences buffered in hashing mode");
-                    };
-                    let n = (self.tokenizer.min_n, self.tokenizer.max_n);
-                    acc.add_built(&labels, |d, scratch, row| {
-                        sequence_row(fr, v, n, seqs.doc(d), scratch, row)
-                    });
-                }
+                Buffer::Sequences(seqs) => self.add_sequences(&seqs, &labels)?,
             }
         }
         let (Some(frozen), Some(acc)) = (self.frozen.take(), self.acc.take()) else {
