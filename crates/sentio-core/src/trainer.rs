@@ -331,9 +331,9 @@ impl Trainer {
         }
         let classes = self.begin_learning(texts.count(), labels)?;
         self.buffered_labels.extend_from_slice(&classes);
-        // The texts are freed before the parts are merged: the merge holds
-        // the parts' ids and the merged ones for a while, and training's
-        // first memory peak is there.
+        // The texts are not needed once tokenized: freed before the parts
+        // are merged, they are never held alongside the merged ids (with
+        // both, this was training's first memory peak).
         let parts = tokenize_parts(&self.tokenizer, &texts.strs());
         drop(texts);
         let seqs = merge_parts(&mut self.tokens, parts);
