@@ -45,7 +45,8 @@ export function runNodeChild(
       // waits for `{ cmd: 'next' }`; its last message is the result.
       if (m?.kind === 'round' && onRound) {
         Promise.resolve(onRound(m)).then(
-          () => child.send({ cmd: 'next' }),
+          // A child that died meanwhile is reported by its exit.
+          () => child.connected && child.send({ cmd: 'next' }),
           (err) => {
             child.kill('SIGKILL');
             reject(err);
