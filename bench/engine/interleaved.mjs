@@ -12,9 +12,9 @@
 // back to back, as a scoring loop would.
 import { spawn } from 'node:child_process';
 import readline from 'node:readline';
-import { collectGarbage, summarize } from '../lib/stats.mjs';
+import { summarize } from '../lib/stats.mjs';
 import { pythonBin, sklearnBenchArgs } from './peer-sklearn.mjs';
-import { measureBatch, mergeBatches } from './sentio.mjs';
+import { measureBatch, mergeBatches, trainOnce } from './sentio.mjs';
 
 /** sklearn_bench.py --serve: one JSON request per line, one JSON reply per line. */
 class SklearnServer {
@@ -74,17 +74,6 @@ export async function alternately(rounds, sides, afterRound) {
   return results;
 }
 
-/** One Sentio training (engine.train): [model, wall seconds, process CPU seconds]. */
-async function sentioTrain(engine, config, train) {
-  collectGarbage();
-  const cpu0 = process.cpuUsage();
-  const t0 = process.hrtime.bigint();
-  const model = await engine.train(config, train.texts, train.labels);
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const cpu = process.cpuUsage(cpu0);
-  return [model, seconds, (cpu.user + cpu.system) / 1e6];
-}
-
 /**
  * `rounds` trainings on each side, alternating, then `batchRounds` batches
  * over the whole test set on each side (Sentio's predictBatch and
@@ -114,9 +103,9 @@ export async function measureInterleaved({
         sentio: async () => {
           model?.dispose();
           model = null;
-          const [m, seconds, cpu] = await sentioTrain(engine, config, train);
-          model = m;
-          return { seconds, cpu_seconds: cpu };
+          const run = await trainOnce(engine, config, train);
+          model = run.model;
+          return { seconds: run.seconds, cpu_seconds: run.cpuSeconds };
         },
         sklearn: () => sk.request({ op: 'fit' }),
       },
