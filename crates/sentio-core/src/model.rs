@@ -187,9 +187,9 @@ fn scoring_table(
 
 impl Model {
     /// A model from its parts, with [`scoring_order`] already applied to
-    /// `space` (its result is `feature_of_row`): training lays its index out
-    /// so when it freezes the vocabulary, loading while the classifier is
-    /// still being decoded.
+    /// `space` (its result is `feature_of_row`). Training applies it when it
+    /// freezes the vocabulary; loading, while the classifier is still being
+    /// decoded.
     pub(crate) fn assemble_ordered(
         config: TrainConfig,
         classes: Vec<String>,
