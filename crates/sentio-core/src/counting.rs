@@ -140,7 +140,7 @@ impl ShortIds {
 
     fn grow(&mut self) {
         let cap = (self.slots.len() * 2).max(1024);
-        let old = std::mem::replace(&mut self.slots, vec![(0, 0); cap]);
+        let old = std::mem::replace(&mut self.slots, crate::prefault::prefaulted(cap, (0, 0)));
         self.shift = 64 - cap.trailing_zeros();
         self.len = 0;
         for (key, id) in old.into_iter().filter(|&(k, _)| k != 0) {

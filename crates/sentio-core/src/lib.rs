@@ -29,6 +29,7 @@ pub mod model_file;
 pub mod naive_bayes;
 pub mod parallel;
 pub mod pipelined;
+mod prefault;
 pub mod radix;
 pub mod space;
 pub mod stop_words;

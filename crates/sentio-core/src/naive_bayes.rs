@@ -54,7 +54,7 @@ impl Accumulator {
             while self.class_count.len() <= c as usize {
                 self.class_count.push(0);
                 for half in self.halves.iter_mut() {
-                    half.push(vec![0.0; self.n_features]);
+                    half.push(crate::prefault::prefaulted(self.n_features, 0.0));
                 }
             }
             self.class_count[c as usize] += 1;
