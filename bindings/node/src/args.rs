@@ -109,17 +109,16 @@ pub fn strings_in(arr: &Array<'_>, name: &str, range: std::ops::Range<usize>) ->
     Ok(out)
 }
 
-/// A JS array of strings, copied back to back into one buffer (see
-/// [`sentio_core::PackedTexts`]: training hands it back to the system in one
-/// piece). Each string is written once, straight into the buffer, sized as
-/// in [`append_one_pass`]; an error names the element (`texts[12]`).
-pub fn packed_strings(v: Unknown<'_>, name: &str) -> Result<PackedTexts> {
-    let arr = array(v, name)?;
-    let n = arr.len() as usize;
+/// Elements `range` of a JS array of strings, copied back to back into one
+/// buffer (see [`sentio_core::PackedTexts`]: training hands it back to the
+/// system in one piece). Each string is written once, straight into the
+/// buffer, sized as in [`append_one_pass`]; an error names the element by
+/// its index in the whole array (`texts[12]`).
+pub fn packed_in(arr: &Array<'_>, name: &str, range: std::ops::Range<usize>) -> Result<PackedTexts> {
     let mut bytes: Vec<u8> = Vec::new();
-    let mut ends = Vec::with_capacity(n);
-    for i in 0..n {
-        let item = element(&arr, name, i)?;
+    let mut ends = Vec::with_capacity(range.len());
+    for i in range {
+        let item = element(arr, name, i)?;
         if bytes.capacity() - bytes.len() < ROOM {
             bytes.reserve(ROOM);
         }
@@ -193,7 +192,7 @@ fn write_utf8(out: &mut Vec<u8>, v: &Unknown<'_>, room: usize) -> bool {
     true
 }
 
-/// Spare room [`packed_strings`] keeps in its buffer: a string whose UTF-8
+/// Spare room [`packed_in`] keeps in its buffer: a string whose UTF-8
 /// fits is written with no question asked first (most texts; a longer one
 /// takes [`append_one_pass`]).
 const ROOM: usize = 64 * 1024;

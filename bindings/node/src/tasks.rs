@@ -14,7 +14,7 @@ use sentio_core::pipelined::{self, PendingBatch};
 use crate::args;
 use crate::errors::{guard_task, BindingError};
 use crate::model::{read_model, JsBatchPrediction, Model};
-use crate::trainer::{fit, Checkout};
+use crate::trainer::{fit, Checkout, TrainInput};
 
 type Outcome<T> = std::result::Result<T, BindingError>;
 
@@ -103,8 +103,8 @@ impl Task for PredictBatchTask {
 
 /// `trainAsync`.
 pub struct TrainTask {
-    pub(crate) config_json: String,
-    pub(crate) texts: sentio_core::PackedTexts,
+    /// Taken by `compute` (it runs once).
+    pub(crate) input: Option<TrainInput>,
     pub(crate) labels: Vec<String>,
 }
 
@@ -113,8 +113,14 @@ impl Task for TrainTask {
     type JsValue = Model;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        let (texts, labels) = (std::mem::take(&mut self.texts), std::mem::take(&mut self.labels));
-        Ok(guard_task(move || fit(&self.config_json, texts, labels)))
+        let (input, labels) = (self.input.take(), std::mem::take(&mut self.labels));
+        Ok(guard_task(move || match input {
+            Some(input) => fit(input, labels),
+            None => Err(BindingError::new(
+                sentio_core::ErrorCode::Internal.as_str(),
+                "the training task ran twice",
+            )),
+        }))
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Model> {

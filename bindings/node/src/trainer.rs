@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
 use napi::bindgen_prelude::{AsyncTask, Unknown};
 use napi_derive::napi;
+use sentio_core::pipelined_tokens::{tokenize_pipelined, PendingTokens};
 use sentio_core::{PackedTexts, TrainConfig};
 
 use crate::args;
@@ -316,9 +317,9 @@ impl Trainer {
 pub fn train(config_json: Unknown<'_>, texts: Unknown<'_>, labels: Unknown<'_>) -> Result<Model> {
     guard(|| {
         let config = args::string(config_json, "configJson")?;
-        let texts = args::packed_strings(texts, "texts")?;
+        let input = start_training(config, texts)?;
         let labels = args::strings(labels, "labels")?;
-        Ok(Model::from_core(fit(&config, texts, labels)?))
+        Ok(Model::from_core(fit(input, labels)?))
     })
 }
 
@@ -330,24 +331,70 @@ pub fn train(config_json: Unknown<'_>, texts: Unknown<'_>, labels: Unknown<'_>) 
 )]
 pub fn train_async(config_json: Unknown<'_>, texts: Unknown<'_>, labels: Unknown<'_>) -> Result<AsyncTask<TrainTask>> {
     guard(|| {
-        let config_json = args::string(config_json, "configJson")?;
-        let texts = args::packed_strings(texts, "texts")?;
+        let config = args::string(config_json, "configJson")?;
+        let input = start_training(config, texts)?;
         let labels = args::strings(labels, "labels")?;
         Ok(AsyncTask::new(TrainTask {
-            config_json,
-            texts,
+            input: Some(input),
             labels,
         }))
     })
 }
 
-/// Parse the config and fit (shared by `train` and `trainAsync`); the texts
-/// are dropped once tokenized (`Trainer::fit_owned`).
-pub(crate) fn fit(
-    config_json: &str,
-    texts: PackedTexts,
-    labels: Vec<String>,
-) -> std::result::Result<sentio_core::Model, BindingError> {
-    let config = TrainConfig::from_json(config_json)?;
-    Ok(sentio_core::Trainer::fit_owned(config, texts, labels)?)
+/// The texts of `train` / `trainAsync`, copied out of JavaScript.
+pub(crate) enum TrainInput {
+    /// Vocabulary mode: a new trainer, and its texts being tokenized on the
+    /// worker pool, a chunk as soon as it was copied (see
+    /// `sentio_core::pipelined_tokens`): the copying, which only this thread
+    /// can do, overlaps the tokenizing instead of coming before all of it.
+    Tokenizing {
+        trainer: Box<sentio_core::Trainer>,
+        pending: PendingTokens,
+    },
+    /// Hashing mode, or a config that does not parse (its error is then
+    /// raised where training runs, as before): the texts copied whole.
+    Texts { config_json: String, texts: PackedTexts },
+}
+
+/// Copy the texts, starting to tokenize them where the config allows.
+fn start_training(config_json: String, texts: Unknown<'_>) -> Result<TrainInput> {
+    let arr = args::array(texts, "texts")?;
+    let n = arr.len() as usize;
+    let trainer = TrainConfig::from_json(&config_json)
+        .ok()
+        .and_then(|c| sentio_core::Trainer::new(c).ok())
+        .filter(|t| t.fresh_single_pass());
+    Ok(match trainer {
+        Some(trainer) => {
+            let pending = tokenize_pipelined(trainer.tokenizer(), n, |r| args::packed_in(&arr, "texts", r))?;
+            TrainInput::Tokenizing {
+                trainer: Box::new(trainer),
+                pending,
+            }
+        }
+        None => TrainInput::Texts {
+            config_json,
+            texts: args::packed_in(&arr, "texts", 0..n)?,
+        },
+    })
+}
+
+/// Fit (shared by `train` and `trainAsync`); the texts are dropped once
+/// tokenized.
+pub(crate) fn fit(input: TrainInput, labels: Vec<String>) -> std::result::Result<sentio_core::Model, BindingError> {
+    match input {
+        TrainInput::Tokenizing { mut trainer, pending } => {
+            {
+                let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
+                trainer.learn_tokenized(pending, &labels)?;
+            }
+            // Kept as class ids from here on.
+            drop(labels);
+            Ok(trainer.finish()?)
+        }
+        TrainInput::Texts { config_json, texts } => {
+            let config = TrainConfig::from_json(&config_json)?;
+            Ok(sentio_core::Trainer::fit_owned(config, texts, labels)?)
+        }
+    }
 }

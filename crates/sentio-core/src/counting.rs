@@ -196,25 +196,35 @@ pub struct TokenizedParts(Vec<(TokenTable, Sequences)>);
 /// `texts` into part-local ids.
 pub fn tokenize_parts(tok: &Tokenizer, texts: &[&str]) -> TokenizedParts {
     let parts = parallel::ranges(texts.len(), parallel::workers() * 2);
-    TokenizedParts(parallel::map(&parts, |r| {
-        let mut local = TokenTable::default();
-        let mut seq = Sequences::new();
-        // Tokens average over five bytes with their separator: reserving
-        // a quarter of the bytes saves regrowing (and re-faulting) the list.
-        let bytes: usize = texts[r.clone()].iter().map(|t| t.len()).sum();
-        seq.ids.reserve(bytes / 4);
-        seq.offsets.reserve(r.len());
-        for text in &texts[r.clone()] {
-            let pre = tok.preprocess(text);
-            let base = pre.as_ptr() as usize;
-            tok.for_each_token(&pre, |t| {
-                let start = t.as_ptr() as usize - base;
-                seq.ids.push(local.intern_in(&pre, start, start + t.len()));
-            });
-            seq.offsets.push(seq.ids.len());
-        }
-        (local, seq)
-    }))
+    TokenizedParts(parallel::map(&parts, |r| tokenize_part(tok, &texts[r.clone()])))
+}
+
+/// One part of [`tokenize_parts`]: `texts` in part-local token ids.
+pub(crate) fn tokenize_part(tok: &Tokenizer, texts: &[&str]) -> (TokenTable, Sequences) {
+    let mut local = TokenTable::default();
+    let mut seq = Sequences::new();
+    // Tokens average over five bytes with their separator: reserving
+    // a quarter of the bytes saves regrowing (and re-faulting) the list.
+    let bytes: usize = texts.iter().map(|t| t.len()).sum();
+    seq.ids.reserve(bytes / 4);
+    seq.offsets.reserve(texts.len());
+    for text in texts {
+        let pre = tok.preprocess(text);
+        let base = pre.as_ptr() as usize;
+        tok.for_each_token(&pre, |t| {
+            let start = t.as_ptr() as usize - base;
+            seq.ids.push(local.intern_in(&pre, start, start + t.len()));
+        });
+        seq.offsets.push(seq.ids.len());
+    }
+    (local, seq)
+}
+
+impl TokenizedParts {
+    /// Parts tokenized elsewhere (see `tokenize_pipelined`), in text order.
+    pub(crate) fn from_parts(parts: Vec<(TokenTable, Sequences)>) -> TokenizedParts {
+        TokenizedParts(parts)
+    }
 }
 
 /// The second half of [`tokenize`]: intern the parts' tokens into `table`

@@ -29,6 +29,7 @@ pub mod model_file;
 pub mod naive_bayes;
 pub mod parallel;
 pub mod pipelined;
+pub mod pipelined_tokens;
 mod prefault;
 pub mod radix;
 pub mod space;

@@ -20,6 +20,7 @@ use crate::math::ln;
 use crate::model::{scoring_order, Model, TrainingFacts};
 use crate::naive_bayes::{fit, Accumulator};
 use crate::parallel;
+use crate::pipelined_tokens::PendingTokens;
 use crate::radix;
 use crate::space::FeatureSpace;
 use crate::texts::OwnedTexts;
@@ -325,8 +326,7 @@ impl Trainer {
     /// mode they are dropped as soon as they are tokenized (see
     /// [`Trainer::fit_owned`]); otherwise this is `learn`.
     pub fn learn_owned<T: OwnedTexts>(&mut self, texts: T, labels: &[&str]) -> Result<()> {
-        let fresh_single_pass = self.hashing().is_none() && self.frozen.is_none() && self.observed_docs == 0;
-        if !fresh_single_pass {
+        if !self.fresh_single_pass() {
             return self.learn(&texts.strs(), labels);
         }
         let classes = self.begin_learning(texts.count(), labels)?;
@@ -336,6 +336,40 @@ impl Trainer {
         // both, this was training's first memory peak).
         let parts = tokenize_parts(&self.tokenizer, &texts.strs());
         drop(texts);
+        let seqs = merge_parts(&mut self.tokens, parts);
+        self.count_and_keep(seqs)
+    }
+
+    /// Whether this trainer keeps learned texts as token ids (and can take
+    /// pre-tokenized ones, [`Trainer::learn_tokenized`]): vocabulary mode,
+    /// single pass (nothing observed, so the vocabulary is not frozen).
+    pub fn fresh_single_pass(&self) -> bool {
+        self.hashing().is_none() && self.frozen.is_none() && self.observed_docs == 0
+    }
+
+    /// The tokenizer of this trainer's config (what
+    /// [`tokenize_pipelined`](crate::pipelined_tokens::tokenize_pipelined)
+    /// needs).
+    pub fn tokenizer(&self) -> &Tokenizer {
+        &self.tokenizer
+    }
+
+    /// [`Trainer::learn_owned`] on texts tokenized while they were being
+    /// produced (see [`crate::pipelined_tokens`]); the same model. Only for
+    /// a [`Trainer::fresh_single_pass`] trainer (a
+    /// `TRAINER_STATE` error otherwise, with nothing changed).
+    pub fn learn_tokenized(&mut self, pending: PendingTokens, labels: &[&str]) -> Result<()> {
+        if !self.fresh_single_pass() {
+            return err(
+                ErrorCode::TrainerState,
+                "pre-tokenized texts need a single-pass trainer in vocabulary mode (no observe, no hashing)",
+            );
+        }
+        // Collected first: should a chunk have failed, nothing has changed.
+        let n = pending.len();
+        let parts = pending.wait()?;
+        let classes = self.begin_learning(n, labels)?;
+        self.buffered_labels.extend_from_slice(&classes);
         let seqs = merge_parts(&mut self.tokens, parts);
         self.count_and_keep(seqs)
     }
