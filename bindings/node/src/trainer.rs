@@ -383,15 +383,7 @@ fn start_training(config_json: String, texts: Unknown<'_>) -> Result<TrainInput>
 /// tokenized.
 pub(crate) fn fit(input: TrainInput, labels: Vec<String>) -> std::result::Result<sentio_core::Model, BindingError> {
     match input {
-        TrainInput::Tokenizing { mut trainer, pending } => {
-            {
-                let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
-                trainer.learn_tokenized(pending, &labels)?;
-            }
-            // Kept as class ids from here on.
-            drop(labels);
-            Ok(trainer.finish()?)
-        }
+        TrainInput::Tokenizing { trainer, pending } => Ok(trainer.fit_tokenized(pending, labels)?),
         TrainInput::Texts { config_json, texts } => {
             let config = TrainConfig::from_json(&config_json)?;
             Ok(sentio_core::Trainer::fit_owned(config, texts, labels)?)

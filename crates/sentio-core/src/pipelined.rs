@@ -1,8 +1,10 @@
-//! Scoring a batch whose texts are produced chunk by chunk on the calling
-//! thread. A JavaScript runtime's strings can only be read on its own thread,
-//! so copying a large batch out of it is serial work; here each copied chunk
-//! is scored on the worker pool while the caller copies the next, instead of
-//! all copying first and all scoring after.
+//! Work on a batch whose inputs are produced chunk by chunk on the calling
+//! thread. A JavaScript runtime's strings can only be read on its own
+//! thread, so copying a large batch out of it is serial work; here each
+//! copied chunk is processed on the worker pool while the caller copies the
+//! next, instead of all copying first and all processing after. [`start`]
+//! is the mechanism; scoring ([`predict_batch_pipelined`]) and training's
+//! tokenizing (`pipelined_tokens`) use it.
 
 use std::ops::Range;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -16,52 +18,96 @@ use crate::parallel;
 /// (about 4 ms for 256 reviews), few enough that the pool starts early.
 pub const CHUNK: usize = 256;
 
+/// Chunks being processed: [`Pending::wait`] collects them.
+pub struct Pending<R> {
+    chunks: usize,
+    done: mpsc::Receiver<(usize, Option<R>)>,
+}
+
+/// For each of `ranges` in order, `produce(range)` on this thread, then
+/// `work` on its output on the worker pool. A `produce` error stops
+/// producing and is returned; chunks already started finish on their own
+/// and are dropped.
+pub fn start<T, R, E, F>(
+    ranges: &[Range<usize>],
+    mut produce: impl FnMut(Range<usize>) -> std::result::Result<T, E>,
+    work: F,
+) -> std::result::Result<Pending<R>, E>
+where
+    T: Send + 'static,
+    R: Send + 'static,
+    F: Fn(T) -> R + Send + Sync + 'static,
+{
+    let work = Arc::new(work);
+    let (tx, done) = mpsc::channel();
+    for (i, range) in ranges.iter().enumerate() {
+        let input = produce(range.clone())?;
+        let (work, tx) = (Arc::clone(&work), tx.clone());
+        parallel::spawn(move || {
+            // A panic must not unwind out of a pool job (it would abort).
+            let out = catch_unwind(AssertUnwindSafe(|| work(input))).ok();
+            // The receiver is gone only if the caller gave up: nothing to do.
+            let _ = tx.send((i, out));
+        });
+    }
+    Ok(Pending {
+        chunks: ranges.len(),
+        done,
+    })
+}
+
+impl<R> Pending<R> {
+    /// Every chunk's result, in chunk order; None if a chunk's work failed.
+    pub fn wait(self) -> Option<Vec<R>> {
+        let mut out: Vec<Option<R>> = (0..self.chunks).map(|_| None).collect();
+        for _ in 0..self.chunks {
+            match self.done.recv() {
+                Ok((i, Some(r))) if i < out.len() => out[i] = Some(r),
+                _ => return None,
+            }
+        }
+        out.into_iter().collect()
+    }
+}
+
 /// A batch being scored: [`PendingBatch::wait`] collects it.
 pub struct PendingBatch {
     n: usize,
     n_classes: usize,
-    chunks: usize,
-    done: mpsc::Receiver<(usize, Option<BatchPrediction>)>,
+    scoring: Pending<BatchPrediction>,
 }
 
 /// Start scoring `n` texts that `produce(range)` returns a chunk at a time
-/// (on this thread, in order). A `produce` error stops producing and is
-/// returned; chunks already started finish on their own and are dropped.
+/// (on this thread, in order), as [`start`] does.
 pub fn predict_batch_pipelined<E>(
     model: &Arc<Model>,
     n: usize,
-    mut produce: impl FnMut(Range<usize>) -> std::result::Result<Vec<String>, E>,
+    produce: impl FnMut(Range<usize>) -> std::result::Result<Vec<String>, E>,
 ) -> std::result::Result<PendingBatch, E> {
-    let (tx, done) = mpsc::channel();
     let ranges = parallel::ranges(n, n.div_ceil(CHUNK));
-    for range in &ranges {
-        let texts = produce(range.clone())?;
-        let (model, tx, start) = (Arc::clone(model), tx.clone(), range.start);
-        parallel::spawn(move || {
-            let strs: Vec<&str> = texts.iter().map(String::as_str).collect();
-            // A panic must not unwind out of a pool job (it would abort).
-            let scored = catch_unwind(AssertUnwindSafe(|| model.predict_block(&strs))).ok();
-            // The receiver is gone only if the caller gave up: nothing to do.
-            let _ = tx.send((start, scored));
-        });
-    }
+    let scorer = Arc::clone(model);
+    let scoring = start(&ranges, produce, move |texts: Vec<String>| {
+        let strs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        scorer.predict_block(&strs)
+    })?;
     Ok(PendingBatch {
         n,
         n_classes: model.classes().len(),
-        chunks: ranges.len(),
-        done,
+        scoring,
     })
 }
 
 impl PendingBatch {
     /// Wait for every chunk and return the predictions in input order.
     pub fn wait(self) -> Result<BatchPrediction> {
+        let Some(parts) = self.scoring.wait() else {
+            return err(ErrorCode::Internal, "scoring a chunk of the batch failed");
+        };
         let mut out = BatchPrediction::empty(self.n_classes, self.n);
-        for _ in 0..self.chunks {
-            match self.done.recv() {
-                Ok((start, Some(part))) => out.put(start, &part),
-                _ => return err(ErrorCode::Internal, "scoring a chunk of the batch failed"),
-            }
+        let mut at = 0;
+        for part in &parts {
+            out.put(at, part);
+            at += part.labels.len();
         }
         Ok(out)
     }

@@ -11,58 +11,39 @@
 //! makes the same model as learning the texts in one call.
 
 use std::ops::Range;
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{mpsc, Arc};
 
 use crate::counting::{tokenize_part, Sequences, TokenTable, TokenizedParts};
 use crate::error::{err, ErrorCode, Result};
 use crate::parallel;
+use crate::pipelined::{start, Pending};
 use crate::texts::OwnedTexts;
 use crate::tokenizer::Tokenizer;
-
-type Part = (TokenTable, Sequences);
 
 /// Chunks being tokenized: [`PendingTokens::wait`] collects them.
 pub struct PendingTokens {
     n: usize,
-    chunks: usize,
-    done: mpsc::Receiver<(usize, Option<Part>)>,
+    parts: Pending<(TokenTable, Sequences)>,
 }
 
 /// Start tokenizing `n` texts that `produce(range)` returns a chunk at a
-/// time (on this thread, in order). A `produce` error stops producing and
-/// is returned; chunks already started finish on their own and are dropped.
+/// time (on this thread, in order), as [`crate::pipelined::start`] does;
+/// each chunk's texts are freed once tokenized.
 pub fn tokenize_pipelined<T, E>(
     tok: &Tokenizer,
     n: usize,
-    mut produce: impl FnMut(Range<usize>) -> std::result::Result<T, E>,
+    produce: impl FnMut(Range<usize>) -> std::result::Result<T, E>,
 ) -> std::result::Result<PendingTokens, E>
 where
     T: OwnedTexts + Send + 'static,
 {
-    let tok = Arc::new(tok.clone());
-    let (tx, done) = mpsc::channel();
+    let tok = tok.clone();
     // As many chunks as `tokenize_parts` has parts: two per worker, so a
     // core tokenizes while the rest is copied. (With 25 chunks of 1,024
     // imdb reviews instead of 4 training was slower, not faster: merging
     // each chunk's token table costs more than the earlier start saves.)
     let ranges = parallel::ranges(n, parallel::workers() * 2);
-    for (i, range) in ranges.iter().enumerate() {
-        let texts = produce(range.clone())?;
-        let (tok, tx) = (Arc::clone(&tok), tx.clone());
-        parallel::spawn(move || {
-            // A panic must not unwind out of a pool job (it would abort).
-            let part = catch_unwind(AssertUnwindSafe(|| tokenize_part(&tok, &texts.strs()))).ok();
-            drop(texts);
-            // The receiver is gone only if the caller gave up: nothing to do.
-            let _ = tx.send((i, part));
-        });
-    }
-    Ok(PendingTokens {
-        n,
-        chunks: ranges.len(),
-        done,
-    })
+    let parts = start(&ranges, produce, move |texts: T| tokenize_part(&tok, &texts.strs()))?;
+    Ok(PendingTokens { n, parts })
 }
 
 impl PendingTokens {
@@ -77,17 +58,9 @@ impl PendingTokens {
 
     /// Wait for every chunk; the parts in text order.
     pub(crate) fn wait(self) -> Result<TokenizedParts> {
-        let mut parts: Vec<Option<Part>> = (0..self.chunks).map(|_| None).collect();
-        for _ in 0..self.chunks {
-            match self.done.recv() {
-                Ok((i, Some(part))) if i < parts.len() => parts[i] = Some(part),
-                _ => return err(ErrorCode::Internal, "tokenizing a chunk of the training set failed"),
-            }
-        }
-        let parts: Option<Vec<Part>> = parts.into_iter().collect();
-        match parts {
-            Some(p) => Ok(TokenizedParts::from_parts(p)),
-            None => err(ErrorCode::Internal, "a chunk of the training set was not tokenized"),
+        match self.parts.wait() {
+            Some(parts) => Ok(TokenizedParts::from_parts(parts)),
+            None => err(ErrorCode::Internal, "tokenizing a chunk of the training set failed"),
         }
     }
 }
@@ -128,7 +101,7 @@ mod tests {
                 let strs: Vec<&str> = texts.iter().map(String::as_str).collect();
                 let lbls: Vec<&str> = labels.iter().map(String::as_str).collect();
                 let want = Trainer::fit(config.clone(), &strs, &lbls).map(|m| m.to_bytes());
-                let mut t = Trainer::new(config).unwrap();
+                let t = Trainer::new(config).unwrap();
                 let mut asked = Vec::new();
                 let pending = tokenize_pipelined(t.tokenizer(), n, |r| {
                     asked.push(r.clone());
@@ -139,10 +112,7 @@ mod tests {
                 // The chunks tile the texts, in order.
                 assert!(asked.windows(2).all(|w| w[0].end == w[1].start));
                 assert_eq!((asked[0].start, asked[asked.len() - 1].end), (0, n));
-                let got = t
-                    .learn_tokenized(pending, &lbls)
-                    .and_then(|()| t.finish())
-                    .map(|m| m.to_bytes());
+                let got = t.fit_tokenized(pending, labels.clone()).map(|m| m.to_bytes());
                 assert_eq!(got.ok(), want.ok(), "n = {n}");
             }
         }

@@ -14,7 +14,9 @@
 use rustc_hash::FxHashMap;
 
 use crate::config::TrainConfig;
-use crate::counting::{merge_parts, tokenize, tokenize_parts, NgramCounter, Sequences, TokenTable, MAX_DOCUMENTS};
+use crate::counting::{
+    merge_parts, tokenize, tokenize_parts, NgramCounter, Sequences, TokenTable, TokenizedParts, MAX_DOCUMENTS,
+};
 use crate::error::{err, ErrorCode, Result};
 use crate::math::ln;
 use crate::model::{scoring_order, Model, TrainingFacts};
@@ -126,14 +128,28 @@ impl Trainer {
     ///
     /// [`PackedTexts`]: crate::texts::PackedTexts
     pub fn fit_owned<T: OwnedTexts>(config: TrainConfig, texts: T, labels: Vec<String>) -> Result<Model> {
-        let mut t = Trainer::new(config)?;
+        Trainer::new(config)?.learn_then_finish(labels, |t, labels| t.learn_owned(texts, labels))
+    }
+
+    /// [`Trainer::fit_owned`] on texts tokenized while they were being
+    /// produced (see [`Trainer::learn_tokenized`]), with this new trainer.
+    pub fn fit_tokenized(self, pending: PendingTokens, labels: Vec<String>) -> Result<Model> {
+        self.learn_then_finish(labels, |t, labels| t.learn_tokenized(pending, labels))
+    }
+
+    /// One `learn` call over every document, then `finish`; the label
+    /// strings are dropped in between (kept as class ids from then on).
+    fn learn_then_finish(
+        mut self,
+        labels: Vec<String>,
+        learn: impl FnOnce(&mut Trainer, &[&str]) -> Result<()>,
+    ) -> Result<Model> {
         {
             let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
-            t.learn_owned(texts, &labels)?;
+            learn(&mut self, &labels)?;
         }
-        // Kept as class ids from here on.
         drop(labels);
-        t.finish()
+        self.finish()
     }
 
     pub fn config(&self) -> &TrainConfig {
@@ -330,14 +346,12 @@ impl Trainer {
             return self.learn(&texts.strs(), labels);
         }
         let classes = self.begin_learning(texts.count(), labels)?;
-        self.buffered_labels.extend_from_slice(&classes);
         // The texts are not needed once tokenized: freed before the parts
         // are merged, they are never held alongside the merged ids (with
         // both, this was training's first memory peak).
         let parts = tokenize_parts(&self.tokenizer, &texts.strs());
         drop(texts);
-        let seqs = merge_parts(&mut self.tokens, parts);
-        self.count_and_keep(seqs)
+        self.keep_parts(&classes, parts)
     }
 
     /// Whether this trainer keeps learned texts as token ids (and can take
@@ -369,7 +383,13 @@ impl Trainer {
         let n = pending.len();
         let parts = pending.wait()?;
         let classes = self.begin_learning(n, labels)?;
-        self.buffered_labels.extend_from_slice(&classes);
+        self.keep_parts(&classes, parts)
+    }
+
+    /// Single-pass vocabulary mode: keep tokenized documents of `classes`
+    /// (merged into this trainer's token ids) and count their n-grams.
+    fn keep_parts(&mut self, classes: &[u32], parts: TokenizedParts) -> Result<()> {
+        self.buffered_labels.extend_from_slice(classes);
         let seqs = merge_parts(&mut self.tokens, parts);
         self.count_and_keep(seqs)
     }
