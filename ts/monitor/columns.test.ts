@@ -104,7 +104,7 @@ test('RowQueue: bounded in rows, takes what fits, FIFO, splits a segment at a ba
 const cols = (over: Partial<PredictionColumns>, n = 2, first = 0) =>
   columnBlock({ tokens: null, oovTokens: null, ...over }, n, first);
 
-test('mergeColumns: consecutive small blocks of one stream become one, in order; others stay apart', () => {
+test('mergeColumns: consecutive blocks of one stream become one, in order; others stay apart', () => {
   const a = cols({}, 2, 0);
   const b = cols({ tokens: Int32Array.from([7]), oovTokens: Int32Array.from([1]) }, 1, 2);
   const c = cols({ arm: 'shadow' }, 1, 3);
@@ -123,15 +123,18 @@ test('mergeColumns: consecutive small blocks of one stream become one, in order;
     ],
   );
   const big = cols({}, 64, 10);
-  const after = mergeColumns([cols({}, 2, 0), big, cols({}, 2, 100), cols({}, 3, 102)]);
+  const after = mergeColumns([
+    cols({}, 2, 0),
+    big,
+    cols({}, 2, 100),
+    cols({ arm: 'canary' }, 3, 102),
+  ]);
   assert.deepEqual(
-    after.map((b) => [b.length, b.ids[0]]),
+    after.map((b) => [b.length, b.ids[0], b.ids[b.length - 1], b.arm]),
     [
-      [2, 'p0'],
-      [64, 'p10'],
-      [5, 'p100'],
+      [68, 'p0', 'p101', 'stable'],
+      [3, 'p102', 'p104', 'canary'],
     ],
-    'a big block is written as it is, between the merged small ones',
+    'blocks of any size merge with their stream neighbours',
   );
-  assert.equal(after[1], big);
 });

@@ -110,8 +110,11 @@ function concat(parts: readonly PredictionColumns[]): PredictionColumns {
     let off = 0;
     for (const p of parts) {
       const a = pick(p);
-      for (let i = 0; i < p.length * width; i++) out[off + i] = a[i] as number;
-      off += p.length * width;
+      const len = p.length * width;
+      // Typed arrays copy natively (converting their element type); arrays element by element.
+      if (ArrayBuffer.isView(a)) out.set((a as Float64Array).subarray(0, len), off);
+      else for (let i = 0; i < len; i++) out[off + i] = a[i] as number;
+      off += len;
     }
     return out;
   };
@@ -150,13 +153,12 @@ function concat(parts: readonly PredictionColumns[]): PredictionColumns {
   };
 }
 
-/** Blocks at least this long are written as they are (copying them would cost more than it saves). */
-const MERGE_BELOW = 64;
-
 /**
- * Consecutive small blocks of the same stream as one (order kept): a queue
- * of single predictions (`PredictionLogger.log`) or of small hand-overs
- * becomes one insert per stream, not one per piece.
+ * Consecutive blocks of the same stream as one (order kept): a queue of
+ * single predictions (`PredictionLogger.log`) or of hand-overs of any size
+ * becomes one block per stream and batch, so a backend pays its per-block
+ * cost (an insert per stream in PostgreSQL, a stored block in SQLite) once
+ * per batch, not once per piece. Copying the columns costs less than that.
  */
 export function mergeColumns(blocks: readonly PredictionColumns[]): PredictionColumns[] {
   const out: PredictionColumns[] = [];
@@ -168,10 +170,7 @@ export function mergeColumns(blocks: readonly PredictionColumns[]): PredictionCo
   };
   for (const b of blocks) {
     if (run.length > 0 && !mergeable(run[0] as PredictionColumns, b)) end();
-    if (b.length >= MERGE_BELOW) {
-      end();
-      out.push(b);
-    } else run.push(b);
+    run.push(b);
   }
   end();
   return out;
