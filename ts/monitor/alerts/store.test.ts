@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
+import { predictionRow } from '../backend-rows.js';
 import { openMonitorStore } from '../open.js';
 import { MONITOR_MIGRATIONS, MONITOR_SCHEMA_VERSION } from '../sqlite/migrations.js';
 import { monitorBackends } from '../test-support/backends.js';
@@ -52,6 +53,27 @@ describe('SQLite alert store', () => {
       `INSERT INTO predictions (id, at, model, version, env, arm, label, confidence, probabilities, latency_ms, text_length)
        VALUES ('p1', 1, 'imdb', 1, 'production', 'stable', 'positive', 0.9, '{}', 0.3, 10)`,
     ).run();
+    // Server-form ids (PREFIX-COUNTER) of two streams, interleaved, one with feedback.
+    const insert = v1.prepare(
+      `INSERT INTO predictions (id, at, model, version, env, arm, label, confidence, probabilities, latency_ms, text_length, text_sha256, tokens, oov_tokens)
+       VALUES (?, ?, 'imdb', 1, 'production', ?, ?, ?, ?, 0.5, 20, ?, 7, 1)`,
+    );
+    for (let i = 1; i <= 6; i++) {
+      const p = 0.1 * i;
+      insert.run(
+        `pabc-${i.toString(36)}`,
+        1000 + i,
+        i % 2 ? 'stable' : 'canary',
+        p > 0.5 ? 'pos' : 'neg',
+        Math.max(p, 1 - p),
+        JSON.stringify({ neg: 1 - p, pos: p }),
+        'ab'.repeat(32),
+      );
+    }
+    v1.prepare(
+      "INSERT INTO feedback (prediction_id, label, at, source) VALUES ('pabc-4', 'neg', 5000, 'api')",
+    ).run();
+    const before = v1.prepare('SELECT * FROM predictions ORDER BY at, seq').all();
     v1.close();
     // A reader refuses the old schema rather than guessing.
     await assert.rejects(openAlertStore(dir, { readonly: true }), {
@@ -64,7 +86,7 @@ describe('SQLite alert store', () => {
       value: string;
     };
     assert.equal(Number(version.value), MONITOR_SCHEMA_VERSION);
-    assert.equal(MONITOR_SCHEMA_VERSION, 2);
+    assert.equal(MONITOR_SCHEMA_VERSION, 3);
     const tables = (
       db
         .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
@@ -79,12 +101,23 @@ describe('SQLite alert store', () => {
       'alerts',
       'feedback',
       'meta',
-      'predictions',
+      'prediction_blocks',
+      'prediction_ids',
       'token_buckets',
     ]);
     db.close();
+    // Every prediction is still there, read back as before; feedback still joins.
     const backend = await openMonitorStore(dir, { readonly: true });
-    assert.equal((await backend.predictions({})).length, 1);
+    const rows = await backend.predictions({});
+    assert.deepEqual(
+      rows,
+      before.map((r) => predictionRow(r as Record<string, unknown>)),
+    );
+    const labelled = await backend.labelled({});
+    assert.deepEqual(
+      labelled.map((r) => [r.id, r.arm, r.truth]),
+      [['pabc-4', 'canary', 'neg']],
+    );
     await backend.close();
     // Read-only works now, and a missing store is a typed error.
     await (await openAlertStore(dir, { readonly: true })).close();

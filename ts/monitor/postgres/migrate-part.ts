@@ -6,7 +6,8 @@
  *
  * Rows keep their ids and sequence numbers (so order, `afterSeq` cursors
  * and history look the same) and are inserted idempotently, so `--resume`
- * re-runs it safely. Predictions go in pages of 5000 from one SQLite read
+ * re-runs it safely. Predictions (kept in blocks in SQLite) are numbered in
+ * the order they were logged and go in pages of 5000 from one SQLite read
  * snapshot, their day partitions created first. Verification: row counts
  * per table, then a sha256 over every prediction, labelled prediction,
  * token bucket, rule document, alert, event and delivery as the
@@ -19,7 +20,9 @@ import Database from 'better-sqlite3';
 import { SentioError } from '../../errors/index.js';
 import { openAlertStore } from '../alerts/sqlite-store.js';
 import type { AlertStore } from '../alerts/types.js';
+import { predictionValues } from '../backend-rows.js';
 import { monitorDbPath, openMonitorStore } from '../open.js';
+import { SqliteMonitorBackend } from '../sqlite/backend.js';
 import type { MonitorBackend } from '../types.js';
 import { MonitorPg, type Tx } from './database.js';
 import { migrateMonitorPg } from './migrations.js';
@@ -75,14 +78,17 @@ const PRED_COLS = [
 async function copyAll(src: Database.Database, db: MonitorPg): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   const keeper = new PartitionKeeper(db);
-  // Predictions, by seq, in pages (a transaction each: resumable).
-  let after = -1;
-  const page = src.prepare('SELECT * FROM predictions WHERE seq > ? ORDER BY seq LIMIT ?');
+  // Predictions in the order they were logged, numbered as they come, in pages (a transaction each: resumable).
+  const source = new SqliteMonitorBackend(src, 'monitor.db', 'copy');
   counts.predictions = 0;
-  for (;;) {
-    const rows = page.all(after, PAGE) as Row[];
-    if (rows.length === 0) break;
-    after = rows[rows.length - 1]?.seq as number;
+  for await (const page of source.scan({}, PAGE)) {
+    const rows = page.map((r) => {
+      const v = predictionValues(r);
+      return Object.fromEntries([
+        ['seq', ++counts.predictions],
+        ...PRED_COLS.slice(1).map((c, i) => [c, v[i]]),
+      ]) as Row;
+    });
     await keeper.ensure(rows.map((r) => r.at as number));
     // 16 columns × 5000 rows stays under PostgreSQL's 65535 parameters in chunks of 4000.
     for (let i = 0; i < rows.length; i += 4000) {
@@ -93,13 +99,11 @@ async function copyAll(src: Database.Database, db: MonitorPg): Promise<Record<st
         }),
       );
     }
-    counts.predictions += rows.length;
   }
   await db.tx(async (tx) => {
     const feedback = src
       .prepare(
-        `SELECT f.prediction_id, p.at AS prediction_at, f.label, f.at, f.source
-           FROM feedback f JOIN predictions p ON p.id = f.prediction_id`,
+        'SELECT prediction_id, prediction_at, label, at, source FROM feedback WHERE block IS NOT NULL',
       )
       .all() as Row[];
     for (let i = 0; i < feedback.length; i += 5000) {

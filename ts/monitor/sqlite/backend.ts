@@ -7,13 +7,17 @@
  * the registry it runs synchronous=NORMAL: a log batch lost to a power cut
  * is acceptable (the logger already documents losing the last interval),
  * a registered version is not.
+ *
+ * Predictions are stored in blocks of one stream (prediction-blocks.ts,
+ * block-store.ts): a query selects the blocks a filter can match by their
+ * stream and time range, decodes them and filters their rows; order is
+ * (time, block, row), the order they were logged in within a millisecond.
  * @module
  */
 import Database from 'better-sqlite3';
 import { SentioError } from '../../errors/index.js';
 import { enableWal } from '../../registry/index.js';
 import * as shared from '../backend-rows.js';
-import { columnsToRows, probabilitiesJson } from '../columns.js';
 import type {
   FeedbackItem,
   FeedbackResult,
@@ -28,8 +32,17 @@ import type {
   TokenBucket,
   VersionCount,
 } from '../types.js';
+import { BLOCK_COLUMNS, BlockStore, decodeBlockRow } from './block-store.js';
 import { encodeCounts } from './counts-blob.js';
 import { checkVersion, MONITOR_SCHEMA_VERSION, migrateMonitor } from './migrations.js';
+import {
+  type BlockColumns,
+  type DecodedBlock,
+  encodeBlock,
+  fromPredictionColumns,
+  rowsToColumns,
+  splitForBlocks,
+} from './prediction-blocks.js';
 
 export const MONITOR_BUSY_TIMEOUT_MS = 10_000;
 
@@ -130,60 +143,56 @@ function randomTag(): string {
     .padStart(8, '0');
 }
 
-/** WHERE clause and parameters of a filter (columns of `predictions` aliased `p`). */
-function where(f: PredictionFilter): { sql: string; params: unknown[] } {
-  const conditions = shared.filterConditions(f);
-  const parts = conditions.map(([col, op]) => `p.${col} ${op} ?`);
-  const params = conditions.map(([, , v]) => v);
+/**
+ * WHERE clause and parameters selecting the blocks (aliased b) that can hold
+ * a filter's predictions: its stream, and a time range that meets the filter's.
+ */
+function blockWhere(f: PredictionFilter, and: string[] = []): { sql: string; params: unknown[] } {
+  const parts = [...and];
+  const params: unknown[] = [];
+  for (const [col, op, v] of shared.filterConditions(f)) {
+    if (col === 'at') {
+      parts.push(op === '>=' ? 'b.last_at >= ?' : 'b.first_at < ?');
+    } else parts.push(`b.${col} ${op} ?`);
+    params.push(v);
+  }
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
 }
 
-/** Names safe to write into a statement as literals (model names, environments, arms). */
-const LITERAL = /^[A-Za-z0-9_.:@/ -]{1,200}$/;
-
-/** A SQL string literal (class names; no NUL, which a statement cannot hold). */
-const quote = (v: string) => `'${v.replaceAll("'", "''")}'`;
-
-/**
- * The inserts of one stream (model version, environment, arm), text column
- * and class list: the stream's four columns as literals, the probabilities
- * bound as numbers into `json_object` (its JSON holds the same numbers as
- * JSON.stringify's), so a row binds 9 to 13 numbers and short strings
- * instead of 15 values and a JSON text built in JavaScript. `rows` inserts
- * ROWS_PER_INSERT rows per statement (a statement's run costs about as much
- * as binding a row: the better part of a row's cost), `plain` and
- * `measured` (with tokens) one row, for what is left. Each statement has
- * one reused argument list (no array per row).
- */
-interface StreamInsert {
-  rows: Database.Statement;
-  plain: Database.Statement;
-  measured: Database.Statement;
-  rowsArgs: unknown[];
-  plainArgs: unknown[];
-  measuredArgs: unknown[];
-  /** Probabilities as k numbers into json_object; false: one JSON text (many classes). */
-  numbers: boolean;
-  json: (p: ArrayLike<number>, offset: number) => string;
+/** Does a time meet a filter's range (the same bounds as the SQL's)? */
+function inRange(f: PredictionFilter): (at: number) => boolean {
+  const since = f.since === undefined ? Number.NEGATIVE_INFINITY : Math.floor(f.since);
+  const until = f.until === undefined ? Number.POSITIVE_INFINITY : Math.ceil(f.until);
+  return (at) => at >= since && at < until;
 }
 
-const STREAM_INSERTS_MAX = 64;
-const ROWS_PER_INSERT = 32;
-/** Up to this many classes the probabilities are bound as numbers. */
-const JSON_OBJECT_MAX_CLASSES = 16;
+/** A decoded row with its sort key: time, then the block, then its place in the block. */
+interface Placed<R> {
+  at: number;
+  seq: number;
+  index: number;
+  row: R;
+}
 
-const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
+const byTime = <R>(x: Placed<R>, y: Placed<R>) => x.at - y.at || x.seq - y.seq || x.index - y.index;
+
+/** Rows oldest first; with `limit`, the newest `limit` of them (still oldest first). */
+function ordered<R>(placed: Placed<R>[], limit: number | undefined): R[] {
+  placed.sort(byTime);
+  const from =
+    limit === undefined ? 0 : Math.max(0, placed.length - Math.max(0, Math.floor(limit)));
+  return placed.slice(from).map((p) => p.row);
+}
 
 export class SqliteMonitorBackend implements MonitorBackend {
   readonly kind = 'sqlite';
-  private readonly insert: Database.Statement;
   private readonly getBucket: Database.Statement;
   private readonly putBucket: Database.Statement;
-  /** The rows `insert` writes (returns how many), then the bucket upserts. */
+  private readonly blocks: BlockStore | null;
+  /** The block columns `store` writes (returns rows stored), then the bucket upserts. */
   private readonly writeTx: Database.Transaction<
-    (insert: () => number, b: readonly TokenBucket[]) => number
+    (store: () => number, b: readonly TokenBucket[]) => number
   >;
-  private readonly streamInserts = new Map<string, StreamInsert>();
 
   constructor(
     private readonly db: Db,
@@ -191,12 +200,7 @@ export class SqliteMonitorBackend implements MonitorBackend {
     private readonly writer: string,
   ) {
     const ro = db.readonly;
-    this.insert = ro
-      ? (null as unknown as Database.Statement)
-      : db.prepare(
-          `INSERT OR IGNORE INTO predictions (${shared.PREDICTION_COLUMNS})
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        );
+    this.blocks = ro ? null : new BlockStore(db);
     this.getBucket = db.prepare(
       'SELECT docs, other, counts FROM token_buckets WHERE model = ? AND version = ? AND start = ? AND writer = ?',
     );
@@ -206,107 +210,20 @@ export class SqliteMonitorBackend implements MonitorBackend {
           `INSERT INTO token_buckets (model, version, start, writer, docs, other, counts) VALUES (?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (model, version, start, writer) DO UPDATE SET docs = excluded.docs, other = excluded.other, counts = excluded.counts`,
         );
-    this.writeTx = db.transaction((insert: () => number, buckets: readonly TokenBucket[]) => {
-      const n = insert();
+    this.writeTx = db.transaction((store: () => number, buckets: readonly TokenBucket[]) => {
+      const n = store();
       this.addBuckets(buckets);
       return n;
     });
   }
 
-  private insertRow(r: PredictionRow): number {
-    return this.insert.run(...shared.predictionValues(r)).changes;
-  }
-
-  private streamInsert(b: PredictionColumns): StreamInsert | null {
-    const textColumn = b.text !== null ? 'text' : b.textSha256 !== null ? 'text_sha256' : '';
-    const key = `${b.model}\u0000${b.version}\u0000${b.env}\u0000${b.arm}\u0000${textColumn}\u0000${b.classes.join('\u0000')}`;
-    let s = this.streamInserts.get(key);
-    if (s !== undefined) return s;
-    if (
-      !LITERAL.test(b.model) ||
-      !LITERAL.test(b.env) ||
-      !LITERAL.test(b.arm) ||
-      !Number.isSafeInteger(b.version)
-    ) {
-      return null;
+  private get writable(): BlockStore {
+    if (this.blocks === null) {
+      throw new SentioError('MONITOR_STORE_INVALID', `${this.location} is open read-only`, {
+        file: this.location,
+      });
     }
-    const k = b.classes.length;
-    const numbers =
-      k > 0 && k <= JSON_OBJECT_MAX_CLASSES && b.classes.every((c) => !c.includes('\u0000'));
-    const probabilities = numbers
-      ? `json_object(${b.classes.map((c) => `${quote(c)}, ?`).join(', ')})`
-      : '?';
-    const cols = `model, version, env, arm, id, at, label, confidence, probabilities, latency_ms, text_length${textColumn ? `, ${textColumn}` : ''}`;
-    const values = `'${b.model}', ${b.version}, '${b.env}', '${b.arm}', ?, ?, ?, ?, ${probabilities}, ?, ?${textColumn ? ', ?' : ''}`;
-    const insert = (columns: string, rows: string) =>
-      this.db.prepare(`INSERT OR IGNORE INTO predictions (${columns}) VALUES ${rows}`);
-    if (this.streamInserts.size >= STREAM_INSERTS_MAX) this.streamInserts.clear();
-    const n = 6 + (numbers ? k : 1) + (textColumn ? 1 : 0);
-    s = {
-      rows: insert(
-        `${cols}, tokens, oov_tokens`,
-        Array(ROWS_PER_INSERT).fill(`(${values}, ?, ?)`).join(', '),
-      ),
-      plain: insert(cols, `(${values})`),
-      measured: insert(`${cols}, tokens, oov_tokens`, `(${values}, ?, ?)`),
-      rowsArgs: new Array(ROWS_PER_INSERT * (n + 2)),
-      plainArgs: new Array(n),
-      measuredArgs: new Array(n + 2),
-      numbers,
-      json: probabilitiesJson(b.classes),
-    };
-    this.streamInserts.set(key, s);
-    return s;
-  }
-
-  private insertColumns(b: PredictionColumns): number {
-    const s = this.streamInsert(b);
-    if (s === null) {
-      let n = 0;
-      for (const r of columnsToRows(b)) n += this.insertRow(r);
-      return n;
-    }
-    const k = b.classes.length;
-    const p = b.probabilities;
-    const texts = b.text ?? b.textSha256;
-    const tokens = b.tokens;
-    const oov = b.oovTokens;
-    /** Row i's values into `args` from `j` (tokens too when asked); returns where they end. */
-    const put = (args: unknown[], j: number, i: number, withTokens: boolean): number => {
-      args[j++] = b.ids[i];
-      args[j++] = b.at[i];
-      args[j++] = b.labels[i];
-      args[j++] = b.confidence[i];
-      if (s.numbers)
-        for (let c = i * k, end = c + k; c < end; c++) args[j++] = finite(p[c] as number);
-      else args[j++] = s.json(p, i * k);
-      args[j++] = b.latencyMs[i];
-      args[j++] = b.textLength[i];
-      if (texts !== null) args[j++] = texts[i];
-      if (withTokens) {
-        const t = tokens === null ? -1 : (tokens[i] as number);
-        args[j++] = t < 0 ? null : t;
-        args[j++] = t < 0 || oov === null ? null : oov[i];
-      }
-      return j;
-    };
-    let n = 0;
-    let i = 0;
-    for (; i + ROWS_PER_INSERT <= b.length; i += ROWS_PER_INSERT) {
-      let j = 0;
-      for (let r = i; r < i + ROWS_PER_INSERT; r++) j = put(s.rowsArgs, j, r, true);
-      n += s.rows.run(...s.rowsArgs).changes;
-    }
-    for (; i < b.length; i++) {
-      if (tokens === null || (tokens[i] as number) < 0) {
-        put(s.plainArgs, 0, i, false);
-        n += s.plain.run(...s.plainArgs).changes;
-      } else {
-        put(s.measuredArgs, 0, i, true);
-        n += s.measured.run(...s.measuredArgs).changes;
-      }
-    }
-    return n;
+    return this.blocks;
   }
 
   private addBuckets(buckets: readonly TokenBucket[]): void {
@@ -333,16 +250,13 @@ export class SqliteMonitorBackend implements MonitorBackend {
     }
   }
 
-  /** One immediate transaction: each item inserted (the rows it added summed), then the buckets. */
-  private write<T>(
-    items: readonly T[],
-    insert: (item: T) => number,
-    buckets: readonly TokenBucket[],
-  ): number {
+  /** One immediate transaction: the block columns stored (rows stored summed), then the buckets. */
+  private write(columns: () => Iterable<BlockColumns>, buckets: readonly TokenBucket[]): number {
+    const blocks = this.writable;
     return this.run(() =>
       this.writeTx.immediate(() => {
         let n = 0;
-        for (const x of items) n += insert(x);
+        for (const c of columns()) n += blocks.write(c);
         return n;
       }, buckets),
     );
@@ -352,71 +266,98 @@ export class SqliteMonitorBackend implements MonitorBackend {
     rows: readonly PredictionRow[],
     buckets: readonly TokenBucket[],
   ): Promise<number> {
-    return this.write(rows, (r) => this.insertRow(r), buckets);
+    return this.write(() => rowsToColumns(rows), buckets);
   }
 
   async writeColumns(
     blocks: readonly PredictionColumns[],
     buckets: readonly TokenBucket[],
   ): Promise<number> {
-    return this.write(blocks, (b) => this.insertColumns(b), buckets);
+    return this.write(() => blocks.map(fromPredictionColumns), buckets);
   }
 
-  /** `from`: the FROM clause (default the predictions alone, aliased p). */
-  private select(f: PredictionFilter, columns: string, from = 'predictions p'): Row[] {
-    const w = where(f);
-    if (f.limit !== undefined) {
-      const rows = this.db
-        .prepare(`SELECT ${columns} FROM ${from} ${w.sql} ORDER BY p.at DESC, p.seq DESC LIMIT ?`)
-        .all(...w.params, Math.max(0, Math.floor(f.limit))) as Row[];
-      return rows.reverse();
-    }
-    return this.db
-      .prepare(`SELECT ${columns} FROM ${from} ${w.sql} ORDER BY p.at, p.seq`)
-      .all(...w.params) as Row[];
+  /** The blocks that can hold a filter's predictions, decoded, in `order`. */
+  private blocksOf(f: PredictionFilter, order = 'b.seq'): DecodedBlock[] {
+    const w = blockWhere(f);
+    return (
+      this.db
+        .prepare(`SELECT ${BLOCK_COLUMNS} FROM prediction_blocks b ${w.sql} ORDER BY ${order}`)
+        .all(...w.params) as Row[]
+    ).map(decodeBlockRow);
   }
 
   async predictions(f: PredictionFilter): Promise<PredictionRow[]> {
-    return this.run(() => this.select(f, 'p.*').map(shared.predictionRow));
-  }
-
-  /**
-   * Joined from the smaller side: usually a small share of predictions has
-   * ground truth, and walking a busy window's predictions to probe the
-   * feedback of each (a monitoring evaluation, every 15 s) would cost time
-   * in the rows logged, not in the labels. Both sizes are estimated in
-   * O(log n): feedback by its largest rowid, the window by the sequence
-   * numbers of its first and last predictions (rows are numbered as they
-   * are written, and written as they are logged).
-   */
-  async labelled(f: PredictionFilter): Promise<LabelledRow[]> {
     return this.run(() => {
-      const feedback =
-        (this.db.prepare('SELECT max(rowid) AS n FROM feedback').get() as Row).n ?? 0;
-      const from =
-        (feedback as number) < this.windowEstimate(f)
-          ? 'feedback fb CROSS JOIN predictions p ON p.id = fb.prediction_id'
-          : 'predictions p JOIN feedback fb ON fb.prediction_id = p.id';
-      return this.select(f, 'p.*, fb.label AS truth', from).map((r) => ({
-        ...shared.predictionRow(r),
-        truth: r.truth as string,
-      }));
+      const keep = inRange(f);
+      const placed: Placed<PredictionRow>[] = [];
+      const take = (b: DecodedBlock) => {
+        const idx: number[] = [];
+        for (let i = 0; i < b.n; i++) if (keep(b.at[i] as number)) idx.push(i);
+        b.rows(idx).forEach((row, j) => {
+          placed.push({ at: row.at, seq: b.seq, index: idx[j] as number, row });
+        });
+      };
+      if (f.limit === undefined) {
+        for (const b of this.blocksOf(f)) take(b);
+        return ordered(placed, undefined);
+      }
+      // The newest `limit`: blocks newest first, until no later block can hold a newer row.
+      const limit = Math.max(0, Math.floor(f.limit));
+      const w = blockWhere(f);
+      const rows = this.db
+        .prepare(
+          `SELECT ${BLOCK_COLUMNS}, b.last_at FROM prediction_blocks b ${w.sql} ORDER BY b.last_at DESC, b.seq DESC`,
+        )
+        .all(...w.params) as Row[];
+      for (const r of rows) {
+        if (placed.length >= limit) {
+          placed.sort((x, y) => byTime(y, x));
+          placed.length = limit;
+          const oldest = placed[limit - 1];
+          if (oldest === undefined || (r.last_at as number) < oldest.at) break;
+        }
+        take(decodeBlockRow(r));
+      }
+      return ordered(placed, limit);
     });
   }
 
-  /** At least the predictions a filter's time range holds (all rows' sequence span, narrowed by `since`). */
-  private windowEstimate(f: PredictionFilter): number {
-    const last = (this.db.prepare('SELECT max(seq) AS s FROM predictions').get() as Row).s;
-    if (last === null) return 0;
-    const first =
-      f.since === undefined
-        ? (this.db.prepare('SELECT min(seq) AS s FROM predictions').get() as Row).s
-        : (
-            this.db
-              .prepare('SELECT seq AS s FROM predictions WHERE at >= ? ORDER BY at LIMIT 1')
-              .get(Math.floor(f.since)) as Row | undefined
-          )?.s;
-    return first === null || first === undefined ? 0 : (last as number) - (first as number) + 1;
+  /**
+   * Feedback rows in the filter's blocks and time range (each points at its
+   * prediction's block), their blocks decoded once each: the cost is in the
+   * labels, not in the predictions logged.
+   */
+  async labelled(f: PredictionFilter): Promise<LabelledRow[]> {
+    return this.run(() => {
+      const keep = inRange(f);
+      const w = blockWhere(f);
+      const rows = this.db
+        .prepare(
+          `SELECT fb.prediction_id, fb.label AS truth, ${BLOCK_COLUMNS}
+           FROM feedback fb JOIN prediction_blocks b ON b.seq = fb.block ${w.sql}
+           ORDER BY fb.block`,
+        )
+        .all(...w.params) as Row[];
+      const placed: Placed<LabelledRow>[] = [];
+      let block: DecodedBlock | null = null;
+      let where = new Map<string, number>();
+      for (const r of rows) {
+        if (block === null || block.seq !== r.seq) {
+          block = decodeBlockRow(r);
+          where = new Map(block.ids().map((id, i) => [id, i]));
+        }
+        const index = where.get(r.prediction_id as string);
+        if (index === undefined || !keep(block.at[index] as number)) continue;
+        const [row] = block.rows([index]);
+        placed.push({
+          at: block.at[index] as number,
+          seq: block.seq,
+          index,
+          row: { ...(row as PredictionRow), truth: r.truth as string },
+        });
+      }
+      return ordered(placed, f.limit);
+    });
   }
 
   async *scan(f: PredictionFilter, pageSize = 5000): AsyncIterable<PredictionRow[]> {
@@ -424,74 +365,96 @@ export class SqliteMonitorBackend implements MonitorBackend {
       yield await this.predictions(f);
       return;
     }
-    const w = where(f);
-    let after = -1;
-    const clause = w.sql ? `${w.sql} AND p.seq > ?` : 'WHERE p.seq > ?';
-    const stmt = this.db.prepare(`SELECT p.* FROM predictions p ${clause} ORDER BY p.seq LIMIT ?`);
-    for (;;) {
-      const rows = this.run(() => stmt.all(...w.params, after, pageSize) as Row[]);
-      if (rows.length === 0) return;
+    const keep = inRange(f);
+    const w = blockWhere(f, ['b.seq > ?']);
+    // Blocks in pages (no cursor stays open across a yield), rows in pages of `pageSize`.
+    const stmt = this.db.prepare(
+      `SELECT ${BLOCK_COLUMNS} FROM prediction_blocks b ${w.sql} ORDER BY b.seq LIMIT 64`,
+    );
+    let page: PredictionRow[] = [];
+    for (let after = -1; ; ) {
+      const rows = this.run(() => stmt.all(after, ...w.params) as Row[]);
+      if (rows.length === 0) break;
       after = rows[rows.length - 1]?.seq as number;
-      yield rows.map(shared.predictionRow);
+      for (const r of rows) {
+        const b = this.run(() => decodeBlockRow(r));
+        const idx: number[] = [];
+        for (let i = 0; i < b.n; i++) if (keep(b.at[i] as number)) idx.push(i);
+        for (const row of b.rows(idx)) {
+          page.push(row);
+          if (page.length >= pageSize) {
+            yield page;
+            page = [];
+          }
+        }
+      }
     }
+    if (page.length > 0) yield page;
   }
 
   /**
-   * With a model (monitoring's volume and version counts): per version, one
-   * count over a range of the (model, version, at) index and two seeks for
-   * the first and last time, the versions found by seeking from one to the
-   * next. The cost is the window's rows (counted, not aggregated), not
-   * every row the model ever logged.
+   * Per version: blocks wholly inside the time range counted from their
+   * rows (`n`, `first_at`, `last_at`) in SQL; only the blocks the range cuts
+   * through are decoded.
    */
   async versions(f: PredictionFilter): Promise<VersionCount[]> {
     return this.run(() => {
-      if (f.model === undefined) return this.versionCounts(f);
-      const model = f.model;
-      const next = this.db.prepare(
-        'SELECT min(version) AS v FROM predictions WHERE model = ? AND version > ?',
-      );
-      const versions: number[] = [];
-      if (f.version !== undefined) versions.push(f.version);
-      else {
-        for (
-          let v = (next.get(model, -1) as Row).v;
-          v !== null;
-          v = (next.get(model, v) as Row).v
-        ) {
-          versions.push(v as number);
+      const since = f.since === undefined ? null : Math.floor(f.since);
+      const until = f.until === undefined ? null : Math.ceil(f.until);
+      const inside = [
+        ...(since === null ? [] : [`b.first_at >= ${since}`]),
+        ...(until === null ? [] : [`b.last_at < ${until}`]),
+      ];
+      const counts = new Map<string, VersionCount>();
+      const add = (model: string, version: number, n: number, first: number, last: number) => {
+        if (n === 0) return;
+        const key = `${model}\u0000${version}`;
+        const c = counts.get(key);
+        if (c === undefined) counts.set(key, { model, version, predictions: n, first, last });
+        else {
+          c.predictions += n;
+          c.first = Math.min(c.first, first);
+          c.last = Math.max(c.last, last);
+        }
+      };
+      const whole = blockWhere(f, inside);
+      for (const r of this.db
+        .prepare(
+          `SELECT b.model, b.version, sum(b.n) AS n, min(b.first_at) AS first, max(b.last_at) AS last
+           FROM prediction_blocks b ${whole.sql} GROUP BY b.model, b.version`,
+        )
+        .all(...whole.params) as Row[]) {
+        add(
+          r.model as string,
+          r.version as number,
+          r.n as number,
+          r.first as number,
+          r.last as number,
+        );
+      }
+      if (inside.length > 0) {
+        const keep = inRange(f);
+        const cut = blockWhere(f, [`NOT (${inside.join(' AND ')})`]);
+        for (const r of this.db
+          .prepare(`SELECT ${BLOCK_COLUMNS} FROM prediction_blocks b ${cut.sql}`)
+          .all(...cut.params) as Row[]) {
+          const b = decodeBlockRow(r);
+          let n = 0;
+          let first = Number.POSITIVE_INFINITY;
+          let last = Number.NEGATIVE_INFINITY;
+          for (const at of b.at) {
+            if (!keep(at)) continue;
+            n++;
+            first = Math.min(first, at);
+            last = Math.max(last, at);
+          }
+          add(r.model as string, r.version as number, n, first, last);
         }
       }
-      const out: VersionCount[] = [];
-      for (const version of versions) {
-        const w = where({ ...f, version });
-        const n = (
-          this.db
-            .prepare(`SELECT count(*) AS n FROM predictions p ${w.sql}`)
-            .get(...w.params) as Row
-        ).n as number;
-        if (n === 0) continue;
-        const at = (order: string) =>
-          (
-            this.db
-              .prepare(`SELECT p.at FROM predictions p ${w.sql} ORDER BY p.at ${order} LIMIT 1`)
-              .get(...w.params) as Row
-          ).at as number;
-        out.push({ model, version, predictions: n, first: at('ASC'), last: at('DESC') });
-      }
-      return out;
+      return [...counts.values()].sort((x, y) =>
+        x.model < y.model ? -1 : x.model > y.model ? 1 : x.version - y.version,
+      );
     });
-  }
-
-  private versionCounts(f: PredictionFilter): VersionCount[] {
-    const w = where(f);
-    return (
-      this.db
-        .prepare(
-          `SELECT p.model, p.version, count(*) AS n, min(p.at) AS first, max(p.at) AS last
-           FROM predictions p ${w.sql} GROUP BY p.model, p.version ORDER BY p.model, p.version`,
-        )
-        .all(...w.params) as Row[]
-    ).map(shared.versionCount);
   }
 
   async tokenBuckets(
@@ -513,22 +476,32 @@ export class SqliteMonitorBackend implements MonitorBackend {
   }
 
   async recordFeedback(items: readonly FeedbackItem[]): Promise<FeedbackResult> {
-    const known = this.db.prepare('SELECT 1 FROM predictions WHERE id = ?');
+    const blocks = this.writable;
     const existing = this.db.prepare('SELECT label FROM feedback WHERE prediction_id = ?');
     const put = this.db.prepare(
-      `INSERT INTO feedback (prediction_id, label, at, source) VALUES (?, ?, ?, ?)
-       ON CONFLICT (prediction_id) DO UPDATE SET label = excluded.label, at = excluded.at, source = excluded.source`,
+      `INSERT INTO feedback (prediction_id, label, at, source, block, prediction_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (prediction_id) DO UPDATE SET label = excluded.label, at = excluded.at, source = excluded.source,
+         block = excluded.block, prediction_at = excluded.prediction_at`,
     );
     const tx = this.db.transaction(() => {
       const out: FeedbackResult = { recorded: 0, updated: 0, unknown: [] };
+      const cache = new Map<number, DecodedBlock>();
       for (const it of items) {
-        if (known.get(it.predictionId) === undefined) {
+        const found = blocks.locate(it.predictionId, cache);
+        if (found === null) {
           out.unknown.push(it.predictionId);
           continue;
         }
         if (existing.get(it.predictionId) === undefined) out.recorded++;
         else out.updated++;
-        put.run(it.predictionId, it.label, Math.floor(it.at ?? Date.now()), it.source ?? null);
+        put.run(
+          it.predictionId,
+          it.label,
+          Math.floor(it.at ?? Date.now()),
+          it.source ?? null,
+          found.block.seq,
+          found.block.at[found.index],
+        );
       }
       return out;
     });
@@ -542,50 +515,102 @@ export class SqliteMonitorBackend implements MonitorBackend {
     return (pages - free) * pageSize;
   }
 
+  /**
+   * Predictions older than `at` (and their feedback and ids): whole blocks
+   * deleted, a block the cut goes through rewritten in place with its newer
+   * rows (its seq, which feedback points at, kept).
+   */
+  private dropOlderThan(at: number): { predictions: number; feedback: number; buckets: number } {
+    const out = { predictions: 0, feedback: 0, buckets: 0 };
+    const tx = this.db.transaction(() => {
+      out.feedback += this.db
+        .prepare('DELETE FROM feedback WHERE prediction_at < ?')
+        .run(at).changes;
+      out.predictions +=
+        ((
+          this.db
+            .prepare('SELECT sum(n) AS n FROM prediction_blocks WHERE last_at < ?')
+            .get(at) as Row
+        ).n as number | null) ?? 0;
+      this.db
+        .prepare(
+          'DELETE FROM prediction_ids WHERE block IN (SELECT seq FROM prediction_blocks WHERE last_at < ?)',
+        )
+        .run(at);
+      this.db.prepare('DELETE FROM prediction_blocks WHERE last_at < ?').run(at);
+      const cut = this.db
+        .prepare(
+          `SELECT ${BLOCK_COLUMNS} FROM prediction_blocks b WHERE b.first_at < ? AND b.last_at >= ?`,
+        )
+        .all(at, at) as Row[];
+      const dropId = this.db.prepare('DELETE FROM prediction_ids WHERE id = ?');
+      const rewrite = this.db.prepare(
+        'UPDATE prediction_blocks SET first_at = ?, last_at = ?, n = ?, id_min = ?, id_max = ?, data = ? WHERE seq = ?',
+      );
+      for (const r of cut) {
+        const b = decodeBlockRow(r);
+        const rows = b.rows();
+        const newer = rows.filter((x) => x.at >= at);
+        for (const x of rows) if (x.at < at) dropId.run(x.id);
+        out.predictions += rows.length - newer.length;
+        const [cols] = rowsToColumns(newer);
+        const [part] = cols === undefined ? [] : splitForBlocks(cols);
+        if (part === undefined) continue;
+        const { meta, data } = encodeBlock(part);
+        rewrite.run(meta.firstAt, meta.lastAt, meta.n, meta.idMin, meta.idMax, data, b.seq);
+      }
+      out.buckets += this.db.prepare('DELETE FROM token_buckets WHERE start < ?').run(at).changes;
+    });
+    tx.immediate();
+    return out;
+  }
+
   async prune(opts: PruneOptions): Promise<PruneReport> {
     return this.run(() => {
       const bytesBefore = this.usedBytes();
-      let deletedPredictions = 0;
-      let deletedFeedback = 0;
-      let deletedBuckets = 0;
-      const dropOlderThan = (at: number) => {
-        const tx = this.db.transaction(() => {
-          deletedFeedback += this.db
-            .prepare(
-              'DELETE FROM feedback WHERE prediction_id IN (SELECT id FROM predictions WHERE at < ?)',
-            )
-            .run(at).changes;
-          deletedPredictions += this.db
-            .prepare('DELETE FROM predictions WHERE at < ?')
-            .run(at).changes;
-          deletedBuckets += this.db
-            .prepare('DELETE FROM token_buckets WHERE start < ?')
-            .run(at).changes;
-        });
-        tx.immediate();
+      const total = { predictions: 0, feedback: 0, buckets: 0 };
+      const drop = (at: number) => {
+        const d = this.dropOlderThan(at);
+        total.predictions += d.predictions;
+        total.feedback += d.feedback;
+        total.buckets += d.buckets;
       };
-      if (opts.before !== undefined) dropOlderThan(Math.floor(opts.before));
+      if (opts.before !== undefined) drop(Math.floor(opts.before));
       if (opts.maxBytes !== undefined) {
-        // Oldest first, in steps sized from the average row, until under the limit.
+        // Oldest first, in steps sized from the average prediction, until under the limit.
+        const oldest = this.db.prepare(
+          `SELECT ${BLOCK_COLUMNS}, b.n FROM prediction_blocks b ORDER BY b.last_at, b.seq`,
+        );
         for (let guard = 0; guard < 64 && this.usedBytes() > opts.maxBytes; guard++) {
-          const n = (this.db.prepare('SELECT count(*) AS n FROM predictions').get() as Row)
-            .n as number;
+          const n =
+            ((this.db.prepare('SELECT sum(n) AS n FROM prediction_blocks').get() as Row).n as
+              | number
+              | null) ?? 0;
           if (n === 0) break;
           const used = this.usedBytes();
           const share = Math.min(1, (used - opts.maxBytes) / used + 0.01);
           const k = Math.max(1, Math.ceil(n * share));
-          const cut = this.db
-            .prepare('SELECT at FROM predictions ORDER BY at LIMIT 1 OFFSET ?')
-            .get(Math.min(n - 1, k - 1)) as Row;
-          dropOlderThan((cut.at as number) + 1);
+          // The time of about the k-th oldest prediction: blocks oldest first, then within the block.
+          let seen = 0;
+          let cut = Number.NEGATIVE_INFINITY;
+          for (const r of oldest.iterate() as Iterable<Row>) {
+            if (seen + (r.n as number) < k) {
+              seen += r.n as number;
+              continue;
+            }
+            const at = Float64Array.from(decodeBlockRow(r).at).sort();
+            cut = at[Math.min(at.length, k - seen) - 1] as number;
+            break;
+          }
+          drop(Math.floor(cut) + 1);
           this.db.pragma('incremental_vacuum');
         }
       }
       this.db.pragma('incremental_vacuum');
       return {
-        deletedPredictions,
-        deletedFeedback,
-        deletedBuckets,
+        deletedPredictions: total.predictions,
+        deletedFeedback: total.feedback,
+        deletedBuckets: total.buckets,
         bytesBefore,
         bytesAfter: this.usedBytes(),
       };
@@ -595,7 +620,9 @@ export class SqliteMonitorBackend implements MonitorBackend {
   async stats(): Promise<StoreStats> {
     return this.run(() => {
       const p = this.db
-        .prepare('SELECT count(*) AS n, min(at) AS oldest, max(at) AS newest FROM predictions')
+        .prepare(
+          'SELECT coalesce(sum(n), 0) AS n, min(first_at) AS oldest, max(last_at) AS newest FROM prediction_blocks',
+        )
         .get() as Row;
       const f = this.db.prepare('SELECT count(*) AS n FROM feedback').get() as Row;
       const b = this.db.prepare('SELECT count(*) AS n FROM token_buckets').get() as Row;

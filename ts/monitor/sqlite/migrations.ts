@@ -13,11 +13,44 @@
 import type Database from 'better-sqlite3';
 import { SentioError } from '../../errors/index.js';
 import { schemaVersionOf } from '../../registry/index.js';
+import { predictionRow } from '../backend-rows.js';
+import type { PredictionRow } from '../types.js';
+import { BlockStore } from './block-store.js';
+import { rowsToColumns } from './prediction-blocks.js';
 
 export interface Migration {
   version: number;
   description: string;
   sql: string;
+  /** What SQL alone cannot do, run after `sql` in the same transaction. */
+  run?: (db: Database.Database) => void;
+}
+
+/**
+ * Step 3's data move: the row-per-prediction table's rows, in their order,
+ * as blocks; each feedback row pointed at its prediction's block and time;
+ * then the old table goes.
+ */
+function predictionsToBlocks(db: Database.Database): void {
+  const blocks = new BlockStore(db);
+  const page = db.prepare('SELECT * FROM predictions WHERE seq > ? ORDER BY seq LIMIT 4096');
+  for (let after = -1; ; ) {
+    const rows = page.all(after) as Record<string, unknown>[];
+    if (rows.length === 0) break;
+    after = rows[rows.length - 1]?.seq as number;
+    for (const c of rowsToColumns(rows.map(predictionRow) as PredictionRow[])) blocks.write(c);
+  }
+  const point = db.prepare(
+    'UPDATE feedback SET block = ?, prediction_at = ? WHERE prediction_id = ?',
+  );
+  const cache = new Map();
+  for (const f of db.prepare('SELECT prediction_id FROM feedback').all() as {
+    prediction_id: string;
+  }[]) {
+    const at = blocks.locate(f.prediction_id, cache);
+    if (at !== null) point.run(at.block.seq, at.block.at[at.index], f.prediction_id);
+  }
+  db.exec('DROP TABLE predictions');
 }
 
 export const MONITOR_MIGRATIONS: readonly Migration[] = [
@@ -135,6 +168,49 @@ CREATE TABLE alert_deliveries (
 CREATE INDEX alert_deliveries_by_model ON alert_deliveries(model, at);
 `,
   },
+  {
+    version: 3,
+    description: 'predictions kept in blocks of one stream (columns in a blob), not a row each',
+    sql: `
+-- Up to 4096 predictions of one (model, version, env, arm) per row; the
+-- format is ts/monitor/sqlite/prediction-blocks.ts. first_at / last_at
+-- bound the predictions' times; id_prefix .. id_max describe server-form
+-- ids (PREFIX-COUNTER[.SUFFIX]), whose counters span < 8192 per block.
+CREATE TABLE prediction_blocks (
+  seq INTEGER PRIMARY KEY,
+  model TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  env TEXT NOT NULL,
+  arm TEXT NOT NULL CHECK (arm IN ('stable', 'canary', 'shadow')),
+  first_at REAL NOT NULL,
+  last_at REAL NOT NULL,
+  n INTEGER NOT NULL,
+  id_prefix TEXT,
+  id_suffix TEXT,
+  id_min INTEGER,
+  id_max INTEGER,
+  data BLOB NOT NULL
+) STRICT;
+CREATE INDEX prediction_blocks_by_model ON prediction_blocks(model, version, last_at);
+CREATE INDEX prediction_blocks_by_time ON prediction_blocks(last_at);
+CREATE INDEX prediction_blocks_by_id ON prediction_blocks(id_prefix, id_suffix, id_min)
+  WHERE id_prefix IS NOT NULL;
+
+-- The block of every id that is not in the server's form.
+CREATE TABLE prediction_ids (
+  id TEXT PRIMARY KEY,
+  block INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX prediction_ids_by_block ON prediction_ids(block);
+
+-- Feedback points at its prediction's block and time (joins and retention without the id).
+ALTER TABLE feedback ADD COLUMN block INTEGER;
+ALTER TABLE feedback ADD COLUMN prediction_at REAL;
+CREATE INDEX feedback_by_block ON feedback(block);
+CREATE INDEX feedback_by_prediction_at ON feedback(prediction_at);
+`,
+    run: predictionsToBlocks,
+  },
 ];
 
 export const MONITOR_SCHEMA_VERSION: number =
@@ -172,6 +248,7 @@ export function migrateMonitor(db: Database.Database, file: string): { from: num
       if (step.version <= from) continue;
       try {
         db.exec(step.sql);
+        step.run?.(db);
       } catch (e) {
         throw new SentioError(
           'MONITOR_STORE_INVALID',
