@@ -154,16 +154,16 @@ function loggingNote(rows, res) {
   return (
     `What the cost is made of: logging adds ${delta || 'n/a'} of server CPU (every thread of the process) per prediction. ` +
     'On this 2-core machine the server shares the cores with the load generator (and with whatever else runs: see the load averages), so CPU is the bottleneck and the logging threads’ CPU shows up almost one for one as lost throughput; on a machine with a spare core the logging thread would mostly run beside the event loop instead. ' +
-    'Per logged prediction: the event loop appends its fields to typed column buffers and copies the text’s UTF-8 bytes (about 1 µs, measured separately), and hands the buffers to the logging thread every 25 ms without a copy; the logging thread hashes the text (sha256, about 1.8 µs for this review) and inserts the row, 32 rows per SQLite statement (the row and its three index entries: id, (model, version, time), time)' +
+    'Per logged prediction: the event loop appends its fields to typed column buffers and copies the text’s UTF-8 bytes (about 1 µs, measured separately), and hands the buffers to the logging thread every 25 ms without a copy; the logging thread hashes the text (sha256, about 1.5 µs for this review, half of it the call) and stores the batch as one block per stream (the columns packed in a blob, about 100 bytes per prediction, one row and its index entries per block rather than per prediction)' +
     (writerCpu !== null
       ? ` — ${f1(writerCpu)} µs per row for both in the writer benchmark below`
       : '') +
-    '; drift measurement costs about 45 µs per measured text, capped at 500 texts per second (about 2% of a core); the monitoring thread’s evaluation every 15 s reads the newest 10 000 predictions and counts the window (about 0.3 s with 3 million rows logged in the last hour). ' +
+    '; drift measurement costs about 45 µs per measured text, capped at 500 texts per second (about 2% of a core); the monitoring thread’s evaluation every 15 s reads the newest 10 000 predictions (decoding only the blocks that hold them) and counts the window from the blocks’ row counts. ' +
     (dropped > 0
       ? `When predictions arrive faster than the logging thread writes them on these busy cores, its queue fills and predictions are dropped and counted (${f0(dropped)} here), never waited for. `
       : '') +
     (batch?.off?.server_cpu_us_per_prediction
-      ? `Batched predictions lose the most because each costs the server only ${f1(batch.off.server_cpu_us_per_prediction)} µs without logging: a row per prediction with three index entries and a sha256 of each text has a floor of several µs per prediction on this machine, so logging every batched prediction cannot cost under 10% here without a cheaper storage format (predictions appended in columnar blocks rather than one indexed row each) or a core to spare. `
+      ? `Batched predictions lose the most because each costs the server only ${f1(batch.off.server_cpu_us_per_prediction)} µs without logging, so the same few µs per logged prediction (the sha256 of its text, the hand-over of the text’s bytes, the block’s share, drift measurement’s share) are a larger part of it. `
       : '') +
     'Logging one prediction in ten (`--log-sample-rate 0.1`) is the knob for high-volume models.'
   );
