@@ -147,9 +147,13 @@ function randomTag(): string {
  * WHERE clause and parameters selecting the blocks (aliased b) that can hold
  * a filter's predictions: its stream, and a time range that meets the filter's.
  */
-function blockWhere(f: PredictionFilter, and: string[] = []): { sql: string; params: unknown[] } {
+function blockWhere(
+  f: PredictionFilter,
+  and: string[] = [],
+  andParams: unknown[] = [],
+): { sql: string; params: unknown[] } {
   const parts = [...and];
-  const params: unknown[] = [];
+  const params: unknown[] = [...andParams];
   for (const [col, op, v] of shared.filterConditions(f)) {
     if (col === 'at') {
       parts.push(op === '>=' ? 'b.last_at >= ?' : 'b.first_at < ?');
@@ -276,12 +280,12 @@ export class SqliteMonitorBackend implements MonitorBackend {
     return this.write(() => blocks.map(fromPredictionColumns), buckets);
   }
 
-  /** The blocks that can hold a filter's predictions, decoded, in `order`. */
-  private blocksOf(f: PredictionFilter, order = 'b.seq'): DecodedBlock[] {
+  /** The blocks that can hold a filter's predictions, decoded, in the order they were written. */
+  private blocksOf(f: PredictionFilter): DecodedBlock[] {
     const w = blockWhere(f);
     return (
       this.db
-        .prepare(`SELECT ${BLOCK_COLUMNS} FROM prediction_blocks b ${w.sql} ORDER BY ${order}`)
+        .prepare(`SELECT ${BLOCK_COLUMNS} FROM prediction_blocks b ${w.sql} ORDER BY b.seq`)
         .all(...w.params) as Row[]
     ).map(decodeBlockRow);
   }
@@ -304,11 +308,12 @@ export class SqliteMonitorBackend implements MonitorBackend {
       // The newest `limit`: blocks newest first, until no later block can hold a newer row.
       const limit = Math.max(0, Math.floor(f.limit));
       const w = blockWhere(f);
+      // Iterated, not fetched whole: the loop usually stops after a few blocks.
       const rows = this.db
         .prepare(
           `SELECT ${BLOCK_COLUMNS}, b.last_at FROM prediction_blocks b ${w.sql} ORDER BY b.last_at DESC, b.seq DESC`,
         )
-        .all(...w.params) as Row[];
+        .iterate(...w.params) as Iterable<Row>;
       for (const r of rows) {
         if (placed.length >= limit) {
           placed.sort((x, y) => byTime(y, x));
@@ -330,30 +335,44 @@ export class SqliteMonitorBackend implements MonitorBackend {
   async labelled(f: PredictionFilter): Promise<LabelledRow[]> {
     return this.run(() => {
       const keep = inRange(f);
-      const w = blockWhere(f);
-      const rows = this.db
+      const times: string[] = [];
+      const timeParams: unknown[] = [];
+      if (f.since !== undefined) {
+        times.push('fb.prediction_at >= ?');
+        timeParams.push(Math.floor(f.since));
+      }
+      if (f.until !== undefined) {
+        times.push('fb.prediction_at < ?');
+        timeParams.push(Math.ceil(f.until));
+      }
+      const w = blockWhere(f, times, timeParams);
+      const labels = this.db
         .prepare(
-          `SELECT fb.prediction_id, fb.label AS truth, ${BLOCK_COLUMNS}
+          `SELECT fb.prediction_id, fb.label AS truth, fb.block
            FROM feedback fb JOIN prediction_blocks b ON b.seq = fb.block ${w.sql}
            ORDER BY fb.block`,
         )
         .all(...w.params) as Row[];
+      const bySeq = this.db.prepare(
+        `SELECT ${BLOCK_COLUMNS} FROM prediction_blocks b WHERE b.seq = ?`,
+      );
       const placed: Placed<LabelledRow>[] = [];
       let block: DecodedBlock | null = null;
       let where = new Map<string, number>();
-      for (const r of rows) {
-        if (block === null || block.seq !== r.seq) {
-          block = decodeBlockRow(r);
+      for (const l of labels) {
+        if (block === null || block.seq !== l.block) {
+          // Each block once (labels come ordered by block), its blob fetched once.
+          block = decodeBlockRow(bySeq.get(l.block) as Row);
           where = new Map(block.ids().map((id, i) => [id, i]));
         }
-        const index = where.get(r.prediction_id as string);
+        const index = where.get(l.prediction_id as string);
         if (index === undefined || !keep(block.at[index] as number)) continue;
         const [row] = block.rows([index]);
         placed.push({
           at: block.at[index] as number,
           seq: block.seq,
           index,
-          row: { ...(row as PredictionRow), truth: r.truth as string },
+          row: { ...(row as PredictionRow), truth: l.truth as string },
         });
       }
       return ordered(placed, f.limit);
@@ -377,7 +396,7 @@ export class SqliteMonitorBackend implements MonitorBackend {
       if (rows.length === 0) break;
       after = rows[rows.length - 1]?.seq as number;
       for (const r of rows) {
-        const b = this.run(() => decodeBlockRow(r));
+        const b = decodeBlockRow(r);
         const idx: number[] = [];
         for (let i = 0; i < b.n; i++) if (keep(b.at[i] as number)) idx.push(i);
         for (const row of b.rows(idx)) {
@@ -399,12 +418,16 @@ export class SqliteMonitorBackend implements MonitorBackend {
    */
   async versions(f: PredictionFilter): Promise<VersionCount[]> {
     return this.run(() => {
-      const since = f.since === undefined ? null : Math.floor(f.since);
-      const until = f.until === undefined ? null : Math.ceil(f.until);
-      const inside = [
-        ...(since === null ? [] : [`b.first_at >= ${since}`]),
-        ...(until === null ? [] : [`b.last_at < ${until}`]),
-      ];
+      const inside: string[] = [];
+      const bounds: unknown[] = [];
+      if (f.since !== undefined) {
+        inside.push('b.first_at >= ?');
+        bounds.push(Math.floor(f.since));
+      }
+      if (f.until !== undefined) {
+        inside.push('b.last_at < ?');
+        bounds.push(Math.ceil(f.until));
+      }
       const counts = new Map<string, VersionCount>();
       const add = (model: string, version: number, n: number, first: number, last: number) => {
         if (n === 0) return;
@@ -417,7 +440,7 @@ export class SqliteMonitorBackend implements MonitorBackend {
           c.last = Math.max(c.last, last);
         }
       };
-      const whole = blockWhere(f, inside);
+      const whole = blockWhere(f, inside, bounds);
       for (const r of this.db
         .prepare(
           `SELECT b.model, b.version, sum(b.n) AS n, min(b.first_at) AS first, max(b.last_at) AS last
@@ -434,7 +457,7 @@ export class SqliteMonitorBackend implements MonitorBackend {
       }
       if (inside.length > 0) {
         const keep = inRange(f);
-        const cut = blockWhere(f, [`NOT (${inside.join(' AND ')})`]);
+        const cut = blockWhere(f, [`NOT (${inside.join(' AND ')})`], bounds);
         for (const r of this.db
           .prepare(`SELECT ${BLOCK_COLUMNS} FROM prediction_blocks b ${cut.sql}`)
           .all(...cut.params) as Row[]) {

@@ -7,6 +7,7 @@
  * @module
  */
 import type Database from 'better-sqlite3';
+import { SentioError } from '../../errors/index.js';
 import type { Arm } from '../types.js';
 import {
   type BlockColumns,
@@ -24,18 +25,27 @@ type Row = Record<string, unknown>;
 /** The block columns a query selects to decode a block. */
 export const BLOCK_COLUMNS = 'b.seq, b.model, b.version, b.env, b.arm, b.data';
 
-/** A selected block row (BLOCK_COLUMNS), decoded. */
+/** A selected block row (BLOCK_COLUMNS), decoded; a blob that does not decode is MONITOR_STORE_INVALID. */
 export function decodeBlockRow(r: Row): DecodedBlock {
-  return new DecodedBlock(
-    r.seq as number,
-    {
-      model: r.model as string,
-      version: r.version as number,
-      env: r.env as string,
-      arm: r.arm as Arm,
-    },
-    r.data as Uint8Array,
-  );
+  try {
+    return new DecodedBlock(
+      r.seq as number,
+      {
+        model: r.model as string,
+        version: r.version as number,
+        env: r.env as string,
+        arm: r.arm as Arm,
+      },
+      r.data as Uint8Array,
+    );
+  } catch (e) {
+    throw new SentioError(
+      'MONITOR_STORE_INVALID',
+      `prediction block ${String(r.seq)} of monitor.db cannot be read: ${(e as Error).message}`,
+      { block: r.seq },
+      { cause: e },
+    );
+  }
 }
 
 /** Where a logged prediction is: its block and its row in it. */

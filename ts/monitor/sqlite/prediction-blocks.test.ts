@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import { openMonitorStore } from '../open.js';
+import { monitorDbPath, openMonitorStore } from '../open.js';
 import { tempDir } from '../test-support/fixtures.js';
 import type { PredictionRow } from '../types.js';
 import { BlockStore } from './block-store.js';
@@ -179,4 +179,24 @@ test('retention cuts through a block: its newer rows, feedback and ids stay; the
     (await b.versions({ since: 1007 })).map((v) => [v.predictions, v.first, v.last]),
     [[4, 1007, 1009]],
   );
+});
+
+test('a block that does not decode is MONITOR_STORE_INVALID, not a crash', async (t) => {
+  const dir = tempDir(t);
+  const b = await openMonitorStore(dir);
+  await b.writeBatch([row('p-1', 1), row('p-2', 2)], []);
+  await b.close();
+  const good = await openMonitorStore(dir, { readonly: true });
+  assert.equal((await good.predictions({})).length, 2);
+  await good.close();
+  for (const data of ['x', JSON.stringify({ n: 1e9, classes: [], labels: [] })]) {
+    const db = new Database(monitorDbPath(dir));
+    const head = Buffer.from(data);
+    const blob = Buffer.concat([Buffer.from(Uint32Array.of(head.length).buffer), head]);
+    db.prepare('UPDATE prediction_blocks SET data = ?').run(blob);
+    db.close();
+    const r = await openMonitorStore(dir, { readonly: true });
+    await assert.rejects(r.predictions({}), { code: 'MONITOR_STORE_INVALID' });
+    await r.close();
+  }
 });

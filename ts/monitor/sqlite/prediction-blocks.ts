@@ -506,10 +506,23 @@ export class DecodedBlock {
     const view = new DataView(data.buffer);
     const headLength = view.getUint32(0, true);
     this.h = JSON.parse(decoder.decode(data.subarray(4, 4 + headLength))) as Header;
-    this.n = this.h.n;
+    const h = this.h;
+    const strings = (a: unknown) => Array.isArray(a) && a.every((x) => typeof x === 'string');
+    if (
+      !Number.isSafeInteger(h.n) ||
+      h.n < 0 ||
+      !strings(h.classes) ||
+      !strings(h.labels) ||
+      (h.ids !== undefined && (!strings(h.ids) || h.ids.length !== h.n))
+    ) {
+      throw new Error(`prediction block ${seq} has an invalid header`);
+    }
+    this.n = h.n;
     let off = align8(4 + headLength);
     for (const [name, s] of columnSizes(this.h)) {
-      if (off + s > data.length) throw new Error(`prediction block ${seq} is truncated`);
+      if (!(s >= 0) || off + s > data.length) {
+        throw new Error(`prediction block ${seq} is truncated`);
+      }
       this.cols.set(name, data.subarray(off, off + s));
       off = align8(off + s);
     }
