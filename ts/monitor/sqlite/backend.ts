@@ -170,6 +170,25 @@ function inRange(f: PredictionFilter): (at: number) => boolean {
   return (at) => at >= since && at < until;
 }
 
+/** A filter's time range as conditions on two columns (`since` on the first, `until` on the second). */
+function timeBounds(
+  f: PredictionFilter,
+  sinceColumn: string,
+  untilColumn: string,
+): { and: string[]; params: unknown[] } {
+  const and: string[] = [];
+  const params: unknown[] = [];
+  if (f.since !== undefined) {
+    and.push(`${sinceColumn} >= ?`);
+    params.push(Math.floor(f.since));
+  }
+  if (f.until !== undefined) {
+    and.push(`${untilColumn} < ?`);
+    params.push(Math.ceil(f.until));
+  }
+  return { and, params };
+}
+
 /** A decoded row with its sort key: time, then the block, then its place in the block. */
 interface Placed<R> {
   at: number;
@@ -335,17 +354,8 @@ export class SqliteMonitorBackend implements MonitorBackend {
   async labelled(f: PredictionFilter): Promise<LabelledRow[]> {
     return this.run(() => {
       const keep = inRange(f);
-      const times: string[] = [];
-      const timeParams: unknown[] = [];
-      if (f.since !== undefined) {
-        times.push('fb.prediction_at >= ?');
-        timeParams.push(Math.floor(f.since));
-      }
-      if (f.until !== undefined) {
-        times.push('fb.prediction_at < ?');
-        timeParams.push(Math.ceil(f.until));
-      }
-      const w = blockWhere(f, times, timeParams);
+      const times = timeBounds(f, 'fb.prediction_at', 'fb.prediction_at');
+      const w = blockWhere(f, times.and, times.params);
       const labels = this.db
         .prepare(
           `SELECT fb.prediction_id, fb.label AS truth, fb.block
@@ -418,16 +428,8 @@ export class SqliteMonitorBackend implements MonitorBackend {
    */
   async versions(f: PredictionFilter): Promise<VersionCount[]> {
     return this.run(() => {
-      const inside: string[] = [];
-      const bounds: unknown[] = [];
-      if (f.since !== undefined) {
-        inside.push('b.first_at >= ?');
-        bounds.push(Math.floor(f.since));
-      }
-      if (f.until !== undefined) {
-        inside.push('b.last_at < ?');
-        bounds.push(Math.ceil(f.until));
-      }
+      // Blocks wholly inside the range: first_at ≥ since, last_at < until.
+      const { and: inside, params: bounds } = timeBounds(f, 'b.first_at', 'b.last_at');
       const counts = new Map<string, VersionCount>();
       const add = (model: string, version: number, n: number, first: number, last: number) => {
         if (n === 0) return;

@@ -83,25 +83,15 @@ interface Header {
   tokens?: boolean;
 }
 
-/** One stream's rows, column by column (what a block holds). */
-export interface BlockColumns {
-  model: string;
-  version: number;
-  env: string;
-  arm: Arm;
-  classes: readonly string[];
-  ids: readonly string[];
-  at: ArrayLike<number>;
-  labels: readonly string[];
-  confidence: ArrayLike<number>;
-  probabilities: ArrayLike<number>;
-  latencyMs: ArrayLike<number>;
-  textLength: ArrayLike<number>;
+/**
+ * One stream's rows, column by column (what a block holds): a logger's
+ * PredictionColumns, or rows (`writeBatch`), where a text or hash may be
+ * missing on some rows only.
+ */
+export type BlockColumns = Omit<PredictionColumns, 'length' | 'text' | 'textSha256'> & {
   text: readonly (string | null)[] | null;
   textSha256: readonly (string | null)[] | null;
-  tokens: ArrayLike<number> | null;
-  oovTokens: ArrayLike<number> | null;
-}
+};
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -421,55 +411,26 @@ export function encodeBlock(part: BlockPart): { meta: BlockMeta; data: Uint8Arra
       : a instanceof Int32Array && a.length === n
         ? a
         : new Int32Array(a.length === n ? a : Array.prototype.slice.call(a, 0, n));
-  for (const [name, s] of sizes) {
-    switch (name) {
-      case 'at':
-        put(asBytes(at), s);
-        break;
-      case 'confidence':
-        put(asBytes(f64(c.confidence, n)), s);
-        break;
-      case 'probabilities':
-        put(asBytes(f64(c.probabilities, n * k)), s);
-        break;
-      case 'latency':
-        put(asBytes(f64(c.latencyMs, n)), s);
-        break;
-      case 'textLength':
-        put(asBytes(f64(c.textLength, n)), s);
-        break;
-      case 'labels':
-        put(asBytes(labels), s);
-        break;
-      case 'counters':
-        put(asBytes((ids as NonNullable<typeof ids>).counters), s);
-        break;
-      case 'tokens':
-        put(asBytes(i32(c.tokens)), s);
-        break;
-      case 'oov':
-        put(asBytes(i32(c.oovTokens)), s);
-        break;
-      case 'textEnds':
-        put(asBytes((text as NonNullable<typeof text>).ends), s);
-        break;
-      case 'text':
-        put((text as NonNullable<typeof text>).bytes, s);
-        break;
-      case 'hash':
-        put((raw as NonNullable<typeof raw>).bytes, s);
-        break;
-      case 'hashNull':
-        put((raw as NonNullable<typeof raw>).nulls, s);
-        break;
-      case 'hashEnds':
-        put(asBytes((hashText as NonNullable<typeof hashText>).ends), s);
-        break;
-      case 'hashText':
-        put((hashText as NonNullable<typeof hashText>).bytes, s);
-        break;
-    }
-  }
+  const need = <T>(x: T | null): T => x as T;
+  // Each column's bytes, by the name columnSizes gives it.
+  const columns: Record<string, () => Uint8Array> = {
+    at: () => asBytes(at),
+    confidence: () => asBytes(f64(c.confidence, n)),
+    probabilities: () => asBytes(f64(c.probabilities, n * k)),
+    latency: () => asBytes(f64(c.latencyMs, n)),
+    textLength: () => asBytes(f64(c.textLength, n)),
+    labels: () => asBytes(labels),
+    counters: () => asBytes(need(ids).counters),
+    tokens: () => asBytes(i32(c.tokens)),
+    oov: () => asBytes(i32(c.oovTokens)),
+    textEnds: () => asBytes(need(text).ends),
+    text: () => need(text).bytes,
+    hash: () => need(raw).bytes,
+    hashNull: () => need(raw).nulls,
+    hashEnds: () => asBytes(need(hashText).ends),
+    hashText: () => need(hashText).bytes,
+  };
+  for (const [name, s] of sizes) put((columns[name] as () => Uint8Array)(), s);
   return {
     meta: {
       model: c.model,
