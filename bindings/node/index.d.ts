@@ -83,6 +83,8 @@ export declare class Model {
    * `build_analyzer()(text)`).
    */
   analyze(text: string): Array<string>
+  /** `oovCounts` and `transform`'s indices from one tokenization (drift accounting). */
+  driftCounts(text: string): DriftCounts
   /** How many tokens `text` has and how many of them the model never saw. */
   oovCounts(text: string): OovCounts
 }
@@ -160,6 +162,16 @@ export interface Contribution {
    * log P(feature | class)): the feature's share of the winner's margin.
    */
   contribution: number
+}
+
+/** A text's drift accounting: tokens, out-of-vocabulary tokens and the features it contains. */
+export interface DriftCounts {
+  /** Tokens in the text (after preprocessing and stop-word removal). */
+  tokens: number
+  /** Tokens the model never saw as a unigram feature (always 0 in hashing mode). */
+  oov: number
+  /** Feature (column) indices present, as `transform`'s `indices`. */
+  features: Uint32Array
 }
 
 /** Version of the engine this addon was built from. */

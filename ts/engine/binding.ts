@@ -35,6 +35,7 @@ export interface RawModel {
   idf(): Float64Array | null | undefined;
   analyze(text: string): string[];
   oovCounts(text: string): { tokens: number; oov: number };
+  driftCounts(text: string): { tokens: number; oov: number; features: Uint32Array };
   /** Native only. */
   predictBatchAsync?(texts: string[]): Promise<RawBatchPrediction>;
   /** WASM only: release the model's linear memory. */
@@ -90,6 +91,7 @@ const REQUIRED_MODEL_METHODS = [
   'idf',
   'analyze',
   'oovCounts',
+  'driftCounts',
 ] as const;
 const NATIVE_ONLY = {
   module: ['trainAsync'],

@@ -6,6 +6,7 @@ import { EngineError, settled, translate, translateAsync } from './errors.js';
 import type {
   Backend,
   BatchPrediction,
+  DriftCounts,
   EngineModel,
   Explanation,
   OovCounts,
@@ -151,6 +152,13 @@ export class BoundModel implements EngineModel {
     checkString(text, 'text');
     const c = translate(() => model.oovCounts(text));
     return { tokens: c.tokens, oov: c.oov };
+  }
+
+  driftCounts(text: string): DriftCounts {
+    const model = this.#model;
+    checkString(text, 'text');
+    const c = translate(() => model.driftCounts(text));
+    return { tokens: c.tokens, oov: c.oov, features: c.features };
   }
 
   toBytes(): Uint8Array {

@@ -174,6 +174,11 @@ export interface OovCounts {
   oov: number;
 }
 
+/** `oovCounts` plus the features a text contains (`transform`'s indices), from one tokenization. */
+export interface DriftCounts extends OovCounts {
+  features: Uint32Array;
+}
+
 /** A trained model. Immutable; safe to use from several async tasks at once. */
 export interface EngineModel {
   readonly backend: Backend;
@@ -198,6 +203,8 @@ export interface EngineModel {
   /** The n-grams the model's tokenizer produces for a text. */
   analyze(text: string): string[];
   oovCounts(text: string): OovCounts;
+  /** What drift accounting needs of a text: tokens, OOV tokens and features present. */
+  driftCounts(text: string): DriftCounts;
   /** The model file: same data and config give the same bytes. */
   toBytes(): Uint8Array;
   /** Release the model's memory now (WASM) instead of at garbage collection. */

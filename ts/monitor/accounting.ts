@@ -1,10 +1,10 @@
 /**
  * Drift accounting of one model version: what the logger measures on each
  * text before it throws the text away (by default only a hash is kept).
- * Per text: tokens and out-of-vocabulary tokens (the engine's `oovCounts`),
- * and which vocabulary features occur — counted by document into the
- * reference's tracked features (by name) plus one "other" bin. Uses
- * `transform` (feature indices as typed arrays, no strings cross the
+ * Per text: tokens and out-of-vocabulary tokens, and which vocabulary
+ * features occur — counted by document into the reference's tracked
+ * features (by name) plus one "other" bin. One engine call (`driftCounts`:
+ * one tokenization, feature indices as a typed array, no strings cross the
  * binding), so accounting costs about one more tokenization per text.
  * @module
  */
@@ -46,9 +46,8 @@ export class DriftProbe {
   }
 
   measure(text: string): TextMeasure {
-    const { tokens, oov } = this.model.oovCounts(text);
-    if (this.slotOf === null) return { tokens, oov, slots: null, other: 0 };
-    const { indices } = this.model.transform(text);
+    if (this.slotOf === null) return { ...this.model.oovCounts(text), slots: null, other: 0 };
+    const { tokens, oov, features: indices } = this.model.driftCounts(text);
     const slots: number[] = [];
     let other = 0;
     for (const c of indices) {

@@ -78,7 +78,7 @@ export interface LoggerOptions {
   driftSampleRate?: number;
   /**
    * At most this many texts measured for drift per second of flushing
-   * (default: no limit). Measuring costs about two predictions; under heavy
+   * (default: no limit). Measuring costs about one prediction; under heavy
    * traffic a cap keeps it a bounded cost while the statistics stay sampled
    * from every second's traffic. Texts over the cap are logged unmeasured.
    */

@@ -77,6 +77,17 @@ pub struct JsSparseRow {
     pub values: Float64Array,
 }
 
+/// A text's drift accounting: tokens, out-of-vocabulary tokens and the features it contains.
+#[napi(object, object_from_js = false)]
+pub struct DriftCounts {
+    /// Tokens in the text (after preprocessing and stop-word removal).
+    pub tokens: f64,
+    /// Tokens the model never saw as a unigram feature (always 0 in hashing mode).
+    pub oov: f64,
+    /// Feature (column) indices present, as `transform`'s `indices`.
+    pub features: Uint32Array,
+}
+
 /// Token counts of a text against the model's vocabulary.
 #[napi(object, object_from_js = false)]
 pub struct OovCounts {
@@ -314,6 +325,20 @@ impl Model {
         guard(|| {
             let text = args::string(text, "text")?;
             Ok(self.inner.tokenizer().analyze(&text))
+        })
+    }
+
+    /// `oovCounts` and `transform`'s indices from one tokenization (drift accounting).
+    #[napi(catch_unwind, ts_args_type = "text: string")]
+    pub fn drift_counts(&self, text: Unknown<'_>) -> Result<DriftCounts> {
+        guard(|| {
+            let text = args::string(text, "text")?;
+            let d = self.inner.drift_counts(&text);
+            Ok(DriftCounts {
+                tokens: d.tokens as f64,
+                oov: d.oov as f64,
+                features: d.features.into(),
+            })
         })
     }
 

@@ -39,6 +39,10 @@ export interface OovCounts {
   tokens: number;
   oov: number;
 }
+/** Drift accounting of a text: OovCounts plus the feature indices present. */
+export interface DriftCounts extends OovCounts {
+  features: Uint32Array;
+}
 "#;
 
 #[wasm_bindgen]
@@ -218,6 +222,18 @@ impl Model {
     pub fn analyze(&self, #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue) -> JsResult<Vec<String>> {
         let text = string_arg(&text, "text")?;
         Ok(self.inner.tokenizer().analyze(&text))
+    }
+
+    /// `oovCounts` and `transform`'s indices from one tokenization (drift accounting).
+    #[wasm_bindgen(js_name = driftCounts, unchecked_return_type = "DriftCounts")]
+    pub fn drift_counts(&self, #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue) -> JsResult<JsValue> {
+        let text = string_arg(&text, "text")?;
+        let d = self.inner.drift_counts(&text);
+        let o = Object::new();
+        set(&o, "tokens", &JsValue::from(d.tokens as f64));
+        set(&o, "oov", &JsValue::from(d.oov as f64));
+        set(&o, "features", &Uint32Array::from(d.features.as_slice()));
+        Ok(o.into())
     }
 
     /// Tokens of a text and how many the model has never seen.

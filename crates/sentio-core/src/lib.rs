@@ -44,7 +44,7 @@ pub mod weighting;
 pub use config::{ClassifierKind, DocFreq, Hashing, Norm, StopWordList, StopWords, StripAccents, TrainConfig};
 pub use error::{Error, ErrorCode, Result};
 pub use metrics::{evaluate, Probabilities, Report};
-pub use model::{BatchPrediction, Contribution, Explanation, Model, Prediction, TrainingFacts};
+pub use model::{BatchPrediction, Contribution, DriftCounts, Explanation, Model, Prediction, TrainingFacts};
 pub use texts::{OwnedTexts, PackedTexts};
 pub use tokenizer::Tokenizer;
 pub use trainer::Trainer;

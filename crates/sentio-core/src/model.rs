@@ -94,6 +94,17 @@ pub struct Contribution {
     pub contribution: f64,
 }
 
+/// A text's drift accounting ([`Model::drift_counts`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DriftCounts {
+    /// Tokens (after preprocessing and stop words).
+    pub tokens: u64,
+    /// Tokens the model never saw as a unigram feature (0 in hashing mode).
+    pub oov: u64,
+    /// Feature indices present in the text.
+    pub features: Vec<u32>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Explanation {
     pub prediction: Prediction,
@@ -440,6 +451,41 @@ impl Model {
         Explanation {
             prediction,
             contributions,
+        }
+    }
+
+    /// What drift accounting needs of a text, from one tokenization: its
+    /// tokens and out-of-vocabulary tokens (as [`Model::oov_counts`]) and
+    /// the features it contains (the indices of [`Model::transform`]'s row,
+    /// in the same order), without weighting the row.
+    pub fn drift_counts(&self, text: &str) -> DriftCounts {
+        let FeatureSpace::Vocabulary(v) = &self.space else {
+            let (tokens, oov) = self.oov_counts(text);
+            let features = self
+                .space
+                .count(&self.tokenizer, text)
+                .into_iter()
+                .map(|(f, _)| f)
+                .collect();
+            return DriftCounts { tokens, oov, features };
+        };
+        let pre = self.tokenizer.preprocess(text);
+        let mut ids = Vec::new();
+        self.tokenizer.for_each_token(&pre, |t| ids.push(v.token_id(t)));
+        let oov = ids
+            .iter()
+            .filter(|&&id| id == crate::vocab::NONE || v.feature(&[id]) == crate::vocab::NONE)
+            .count() as u64;
+        let features = self
+            .space
+            .row_from_ids(&self.tokenizer, &ids)
+            .into_iter()
+            .map(|(f, _)| f)
+            .collect();
+        DriftCounts {
+            tokens: ids.len() as u64,
+            oov,
+            features,
         }
     }
 

@@ -302,3 +302,29 @@ fn failed_calls_change_nothing() {
     assert_eq!(t.learned_documents(), 0);
     assert!(t.ready().is_err());
 }
+
+/// Drift accounting in one pass gives what `oov_counts` and `transform` give apart.
+#[test]
+fn drift_counts_match_oov_counts_and_transform() {
+    let (t, l) = corpus();
+    let probes = [
+        "a wonderful film, truly great",
+        "never seen words: zyzzyva quux",
+        "",
+        "!!!",
+        "the story is set in paris, a lovely and boring film 7",
+    ];
+    for cfg in configs() {
+        let m = Trainer::fit(cfg.clone(), &refs(&t), &refs(&l)).unwrap();
+        for text in probes {
+            let d = m.drift_counts(text);
+            let (tokens, oov) = m.oov_counts(text);
+            let features: Vec<u32> = m.transform(text).into_iter().map(|(f, _)| f).collect();
+            assert_eq!(
+                (d.tokens, d.oov, d.features),
+                (tokens, oov, features),
+                "{cfg:?} {text:?}"
+            );
+        }
+    }
+}

@@ -398,7 +398,7 @@ export function runEngineSuite(options: SuiteOptions): void {
       );
     });
 
-    it('transform, vocabulary, idf, analyze and oovCounts', () => {
+    it('transform, vocabulary, idf, analyze, oovCounts and driftCounts', () => {
       const vocab = model.vocabulary() as string[];
       assert.equal(vocab.length, model.nFeatures);
       for (let i = 1; i < vocab.length; i++) {
@@ -426,6 +426,16 @@ export function runEngineSuite(options: SuiteOptions): void {
       assert.deepEqual(model.oovCounts('great movie'), { tokens: 2, oov: 0 });
       assert.deepEqual(model.oovCounts('great zzqxv movie'), { tokens: 3, oov: 1 });
       assert.deepEqual(model.oovCounts(''), { tokens: 0, oov: 0 });
+      // driftCounts: oovCounts and transform's indices, from one call.
+      for (const text of ['A great, great movie. Not bad!', 'great zzqxv movie', '', '!!']) {
+        const d = model.driftCounts(text);
+        assert.ok(d.features instanceof Uint32Array);
+        assert.deepEqual(
+          { tokens: d.tokens, oov: d.oov, features: [...d.features] },
+          { ...model.oovCounts(text), features: [...model.transform(text).indices] },
+          text,
+        );
+      }
     });
 
     it('empty and punctuation-only texts score as the class priors', async () => {

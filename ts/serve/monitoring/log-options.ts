@@ -3,8 +3,8 @@
  * `--log-text`, `--no-prediction-log`) and their checked, complete form.
  * Defaults log every prediction, text hashed (sha256) for privacy, with the
  * PredictionLogger's queue and flush defaults, and cap drift measurement at
- * 500 texts per second: measuring costs about two predictions, so under
- * heavy traffic an uncapped measurement would cost more than serving.
+ * 500 texts per second: measuring costs about one more prediction, so under
+ * heavy traffic an uncapped measurement would cost about as much as serving.
  * @module
  */
 import { SentioError } from '../../errors/index.js';
