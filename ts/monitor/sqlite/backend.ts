@@ -299,14 +299,13 @@ export class SqliteMonitorBackend implements MonitorBackend {
     return this.write(() => blocks.map(fromPredictionColumns), buckets);
   }
 
-  /** The blocks that can hold a filter's predictions, decoded, in the order they were written. */
-  private blocksOf(f: PredictionFilter): DecodedBlock[] {
+  /** The blocks that can hold a filter's predictions, in the order they were written, decoded one at a time. */
+  private *blocksOf(f: PredictionFilter): Iterable<DecodedBlock> {
     const w = blockWhere(f);
-    return (
-      this.db
-        .prepare(`SELECT ${BLOCK_COLUMNS} FROM prediction_blocks b ${w.sql} ORDER BY b.seq`)
-        .all(...w.params) as Row[]
-    ).map(decodeBlockRow);
+    const rows = this.db
+      .prepare(`SELECT ${BLOCK_COLUMNS} FROM prediction_blocks b ${w.sql} ORDER BY b.seq`)
+      .iterate(...w.params) as Iterable<Row>;
+    for (const r of rows) yield decodeBlockRow(r);
   }
 
   async predictions(f: PredictionFilter): Promise<PredictionRow[]> {

@@ -48,6 +48,9 @@ export function decodeBlockRow(r: Row): DecodedBlock {
   }
 }
 
+/** Decoded blocks `locate` keeps at most in a caller's cache (each holds a copy of its blob). */
+const CACHED_BLOCKS = 64;
+
 /** Where a logged prediction is: its block and its row in it. */
 export interface Located {
   block: DecodedBlock;
@@ -141,13 +144,15 @@ export class BlockStore {
     return keep.length === ids.length ? null : keep;
   }
 
-  /** The block and row of a logged prediction, or null. `cache`: blocks decoded already, by seq. */
+  /** The block and row of a logged prediction, or null. `cache`: blocks decoded already, by seq (bounded). */
   locate(id: string, cache: Map<number, DecodedBlock> = new Map()): Located | null {
     const decoded = (r: Row) => {
       const seq = r.seq as number;
       let b = cache.get(seq);
       if (b === undefined) {
         b = decodeBlockRow(r);
+        // Bounded: a long list of ids (an import, a migration) keeps only recent blocks.
+        if (cache.size >= CACHED_BLOCKS) cache.clear();
         cache.set(seq, b);
       }
       return b;

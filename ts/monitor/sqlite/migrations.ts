@@ -14,9 +14,8 @@ import type Database from 'better-sqlite3';
 import { SentioError } from '../../errors/index.js';
 import { schemaVersionOf } from '../../registry/index.js';
 import { predictionRow } from '../backend-rows.js';
-import type { PredictionRow } from '../types.js';
 import { BlockStore } from './block-store.js';
-import { rowsToColumns } from './prediction-blocks.js';
+import { type DecodedBlock, rowsToColumns } from './prediction-blocks.js';
 
 export interface Migration {
   version: number;
@@ -38,12 +37,12 @@ function predictionsToBlocks(db: Database.Database): void {
     const rows = page.all(after) as Record<string, unknown>[];
     if (rows.length === 0) break;
     after = rows[rows.length - 1]?.seq as number;
-    for (const c of rowsToColumns(rows.map(predictionRow) as PredictionRow[])) blocks.write(c);
+    for (const c of rowsToColumns(rows.map(predictionRow))) blocks.write(c);
   }
   const point = db.prepare(
     'UPDATE feedback SET block = ?, prediction_at = ? WHERE prediction_id = ?',
   );
-  const cache = new Map();
+  const cache = new Map<number, DecodedBlock>();
   for (const f of db.prepare('SELECT prediction_id FROM feedback').all() as {
     prediction_id: string;
   }[]) {
