@@ -472,10 +472,7 @@ impl Model {
         let pre = self.tokenizer.preprocess(text);
         let mut ids = Vec::new();
         self.tokenizer.for_each_token(&pre, |t| ids.push(v.token_id(t)));
-        let oov = ids
-            .iter()
-            .filter(|&&id| id == crate::vocab::NONE || v.feature(&[id]) == crate::vocab::NONE)
-            .count() as u64;
+        let oov = ids.iter().filter(|&&id| v.unseen_token(id)).count() as u64;
         let features = self
             .space
             .row_from_ids(&self.tokenizer, &ids)
@@ -497,8 +494,7 @@ impl Model {
         self.tokenizer.for_each_token(&pre, |t| {
             total += 1;
             if let FeatureSpace::Vocabulary(v) = &self.space {
-                let id = v.token_id(t);
-                if id == crate::vocab::NONE || v.feature(&[id]) == crate::vocab::NONE {
+                if v.unseen_token(v.token_id(t)) {
                     oov += 1;
                 }
             }

@@ -429,6 +429,13 @@ impl VocabIndex {
         self.tokens.get(token.as_bytes())
     }
 
+    /// Is a token (by [`VocabIndex::token_id`]) out of vocabulary: never
+    /// seen as a unigram feature? (It may still occur inside n-grams.)
+    #[inline]
+    pub fn unseen_token(&self, id: u32) -> bool {
+        id == NONE || self.feature(&[id]) == NONE
+    }
+
     /// [`VocabIndex::token_id`] of the token `text[start..end]` (reads the
     /// text a word at a time; see [`TokenTable::get_in`]).
     #[inline]
