@@ -366,23 +366,31 @@ export class SqliteMonitorBackend implements MonitorBackend {
         `SELECT ${BLOCK_COLUMNS} FROM prediction_blocks b WHERE b.seq = ?`,
       );
       const placed: Placed<LabelledRow>[] = [];
-      let block: DecodedBlock | null = null;
-      let where = new Map<string, number>();
-      for (const l of labels) {
-        if (block === null || block.seq !== l.block) {
-          // Each block once (labels come ordered by block), its blob fetched once.
-          block = decodeBlockRow(bySeq.get(l.block) as Row);
-          where = new Map(block.ids().map((id, i) => [id, i]));
+      // Labels come ordered by block: each block is fetched and decoded once, and its
+      // labelled rows built in one call (rows() decodes the block's texts and hashes).
+      for (let from = 0; from < labels.length; ) {
+        const seq = (labels[from] as Row).block;
+        let to = from;
+        while (to < labels.length && (labels[to] as Row).block === seq) to++;
+        const block = decodeBlockRow(bySeq.get(seq) as Row);
+        const where = new Map(block.ids().map((id, i) => [id, i]));
+        const picked: Array<{ index: number; truth: string }> = [];
+        for (const l of labels.slice(from, to)) {
+          const index = where.get(l.prediction_id as string);
+          if (index !== undefined && keep(block.at[index] as number)) {
+            picked.push({ index, truth: l.truth as string });
+          }
         }
-        const index = where.get(l.prediction_id as string);
-        if (index === undefined || !keep(block.at[index] as number)) continue;
-        const [row] = block.rows([index]);
-        placed.push({
-          at: block.at[index] as number,
-          seq: block.seq,
-          index,
-          row: { ...(row as PredictionRow), truth: l.truth as string },
+        const rows = block.rows(picked.map((x) => x.index));
+        picked.forEach(({ index, truth }, j) => {
+          placed.push({
+            at: block.at[index] as number,
+            seq: block.seq,
+            index,
+            row: { ...(rows[j] as PredictionRow), truth },
+          });
         });
+        from = to;
       }
       return ordered(placed, f.limit);
     });

@@ -175,11 +175,12 @@ export class BlockStore {
     }
     const at = this.idBlock.get(id) as Row | undefined;
     if (at === undefined) return null;
-    const seq = at.block as number;
-    const cached = cache.get(seq);
-    const r = cached === undefined ? (this.bySeq.get(seq) as Row | undefined) : null;
-    if (cached === undefined && r === undefined) return null;
-    const b = cached ?? decoded(r as Row);
+    let b = cache.get(at.block as number);
+    if (b === undefined) {
+      const r = this.bySeq.get(at.block) as Row | undefined;
+      if (r === undefined) return null;
+      b = decoded(r);
+    }
     const index = b.ids().indexOf(id);
     return index >= 0 ? { block: b, index } : null;
   }
