@@ -217,6 +217,14 @@ export interface Prediction {
   probabilities: Float64Array
 }
 
+/**
+ * SHA-256 of each text packed in `bytes` into `out` (`32 * ends.length`
+ * bytes): text `i` is `bytes[i === 0 ? start : ends[i - 1] .. ends[i]]`.
+ * Throws `INVALID_ARGUMENT` for offsets out of order or beyond the bytes,
+ * or an `out` of another size.
+ */
+export declare function sha256EachText(bytes: Uint8Array, start: number, ends: Uint32Array, out: Uint8Array): void
+
 /** A sparse tf-idf row: feature `indices[j]` has weight `values[j]`. */
 export interface SparseRow {
   /** Feature (column) indices. */

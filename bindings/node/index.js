@@ -839,5 +839,6 @@ module.exports.Model = nativeBinding.Model
 module.exports.Trainer = nativeBinding.Trainer
 module.exports.engineVersion = nativeBinding.engineVersion
 module.exports.evaluate = nativeBinding.evaluate
+module.exports.sha256EachText = nativeBinding.sha256EachText
 module.exports.train = nativeBinding.train
 module.exports.trainAsync = nativeBinding.trainAsync

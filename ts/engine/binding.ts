@@ -74,6 +74,8 @@ export interface RawBinding {
   ): string;
   /** Native only. */
   trainAsync?(configJson: string, texts: string[], labels: string[]): Promise<RawModel>;
+  /** Native only: SHA-256 of each packed text, 32 bytes per text. */
+  sha256EachText?(bytes: Uint8Array, start: number, ends: Uint32Array, out: Uint8Array): void;
 }
 
 const REQUIRED_FUNCTIONS = ['engineVersion', 'Model', 'Trainer', 'train', 'evaluate'] as const;
@@ -94,7 +96,7 @@ const REQUIRED_MODEL_METHODS = [
   'driftCounts',
 ] as const;
 const NATIVE_ONLY = {
-  module: ['trainAsync'],
+  module: ['trainAsync', 'sha256EachText'],
   model: ['predictBatchAsync'],
   modelStatic: ['fromPath', 'loadAsync'],
   trainer: ['observeAsync', 'learnAsync', 'finishAsync'],

@@ -26,9 +26,20 @@ export class BoundEngine implements Engine {
   readonly fallbackReason: string | null;
   readonly source: string;
   readonly #raw: RawBinding;
+  readonly sha256EachText: Engine['sha256EachText'];
 
   constructor(raw: RawBinding, backend: Backend, source: string, fallbackReason: string | null) {
     this.#raw = raw;
+    const each = raw.sha256EachText;
+    this.sha256EachText =
+      typeof each === 'function'
+        ? (bytes, start, ends) => {
+            // Allocated here, filled there: a buffer the addon made would wait for a full GC.
+            const out = new Uint8Array(32 * ends.length);
+            translate(() => each.call(raw, bytes, start, ends, out));
+            return out;
+          }
+        : null;
     this.backend = backend;
     this.source = source;
     this.fallbackReason = fallbackReason;

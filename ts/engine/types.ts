@@ -248,6 +248,16 @@ export interface Engine {
     labels: readonly string[],
   ): Promise<EngineModel>;
   trainSync(config: TrainConfig, texts: readonly string[], labels: readonly string[]): EngineModel;
+  /**
+   * SHA-256 of many texts in one call (the prediction log's hash mode):
+   * text i is `bytes[i === 0 ? start : ends[i - 1] .. ends[i]]` (UTF-8),
+   * 32 bytes out per text, back to back. Offsets out of order or beyond
+   * `bytes` throw INVALID_ARGUMENT. Native only: null on the WASM backend
+   * (use node:crypto there).
+   */
+  readonly sha256EachText:
+    | ((bytes: Uint8Array, start: number, ends: Uint32Array) => Uint8Array)
+    | null;
   /** Metrics of predictions against true labels; with probabilities, log loss too. */
   evaluate(
     yTrue: readonly string[],

@@ -258,6 +258,26 @@ pub fn f64s_out<'a>(v: &Unknown<'a>, name: &str, len: usize) -> Result<&'a mut [
     Ok(out)
 }
 
+/// The bytes of a `Uint8Array` (or `Buffer`), borrowed mutably without a
+/// copy (an output buffer). Valid only during the current synchronous call.
+pub fn bytes_out<'a>(v: &Unknown<'a>, name: &str) -> Result<&'a mut [u8]> {
+    if !matches!(v.is_typedarray(), Ok(true)) {
+        return Err(invalid(name, "a Uint8Array or Buffer", v));
+    }
+    // SAFETY: as in `f64s_out`; the conversion checks for a Uint8Array.
+    unsafe { v.cast::<&'a mut [u8]>() }.map_err(|_| invalid(name, "a Uint8Array or Buffer", v))
+}
+
+/// The elements of a `Uint32Array`, borrowed without a copy. Valid only
+/// during the current synchronous call.
+pub fn u32s<'a>(v: &Unknown<'a>, name: &str) -> Result<&'a [u32]> {
+    if !matches!(v.is_typedarray(), Ok(true)) {
+        return Err(invalid(name, "a Uint32Array", v));
+    }
+    // SAFETY: as in `bytes`; the conversion checks for a Uint32Array.
+    unsafe { v.cast::<&'a [u32]>() }.map_err(|_| invalid(name, "a Uint32Array", v))
+}
+
 /// A finite non-negative integer (a count such as `k`).
 pub fn count(v: Unknown<'_>, name: &str) -> Result<usize> {
     if !matches!(v.get_type(), Ok(ValueType::Number)) {

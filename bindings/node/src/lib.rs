@@ -1,7 +1,8 @@
 //! Node.js binding for the Sentio engine (napi-rs v3).
 //!
 //! Mirrors the core crate: [`model`] (`Model`), [`trainer`] (`Trainer`,
-//! `train`), [`metrics`] (`evaluate`); [`tasks`] holds the libuv-pool work
+//! `train`), [`metrics`] (`evaluate`), [`digest`] (`sha256EachText`, for the
+//! prediction log); [`tasks`] holds the libuv-pool work
 //! behind the `*Async` exports, [`errors`] the JS error mapping (stable
 //! `code`s, panics caught), and [`args`] the argument checks. No global
 //! mutable state: models are `Arc`s, so the addon works from `worker_threads`.
@@ -20,6 +21,7 @@ static ALLOCATOR: alloc::Allocator = alloc::Allocator;
 // registers them with Node outside `cfg(test)`, and `cargo clippy
 // --all-targets` checks that configuration too.
 mod args;
+pub mod digest;
 pub mod errors;
 pub mod metrics;
 pub mod model;

@@ -1,6 +1,7 @@
 // The engine test suite, run once per backend: runEngineSuite({ name, load }).
 // Trains on the UCI sentiment sentences (3,000 rows) so every case is quick.
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -822,6 +823,38 @@ export function runEngineSuite(options: SuiteOptions): void {
       );
       const cacc = engine.evaluate(test.labels, cnb.predictBatch(test.texts).labelNames).accuracy;
       assert.ok(cacc > 0.7, `complement NB accuracy ${cacc}`);
+    });
+
+    it('sha256EachText: native digests packed texts as node:crypto does; null on WASM', async () => {
+      const each = engine.sha256EachText;
+      if (name !== 'native') {
+        assert.equal(each, null);
+        return;
+      }
+      assert.ok(each !== null);
+      const texts = ['', 'abc', 'héllo ✓ \u{1F600}', 'x'.repeat(100_000), data.texts[0] as string];
+      const parts = texts.map((t) => new TextEncoder().encode(t));
+      const bytes = new Uint8Array(7 + parts.reduce((s, p) => s + p.length, 0));
+      const ends = new Uint32Array(parts.length);
+      let at = 7; // the packed texts start after unrelated bytes
+      parts.forEach((p, i) => {
+        bytes.set(p, at);
+        at += p.length;
+        ends[i] = at;
+      });
+      const out = each(bytes, 7, ends);
+      assert.equal(out.length, 32 * texts.length);
+      texts.forEach((t, i) => {
+        const hex = Buffer.from(out.subarray(32 * i, 32 * i + 32)).toString('hex');
+        assert.equal(hex, crypto.createHash('sha256').update(t, 'utf8').digest('hex'), `text ${i}`);
+      });
+      assert.equal(each(bytes, 0, new Uint32Array(0)).length, 0);
+      const e = await expectCode('INVALID_ARGUMENT', () => each(bytes, 0, new Uint32Array([5, 3])));
+      assert.match(e.message, /ends\[1\]: 3 is before 5/);
+      await expectCode('INVALID_ARGUMENT', () =>
+        each(bytes, 0, new Uint32Array([bytes.length + 1])),
+      );
+      await expectCode('INVALID_ARGUMENT', () => each(bytes, 0, [3] as unknown as Uint32Array));
     });
 
     it('disposed models refuse further use', () => {
