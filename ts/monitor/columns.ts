@@ -7,6 +7,7 @@
  * @module
  */
 import * as crypto from 'node:crypto';
+import { concatDigests, digestAt } from './digests.js';
 import type { PredictionColumns, PredictionRow } from './types.js';
 
 /** An array index ("0", "17"): JavaScript puts such keys first in an object, whatever their order. */
@@ -76,7 +77,7 @@ export function columnsToRows(b: PredictionColumns): PredictionRow[] {
       latencyMs: b.latencyMs[i] as number,
       textLength: b.textLength[i] as number,
       text: b.text === null ? null : (b.text[i] as string),
-      textSha256: b.textSha256 === null ? null : (b.textSha256[i] as string),
+      textSha256: b.textSha256 === null ? null : digestAt(b.textSha256, i),
       tokens: tokens < 0 ? null : tokens,
       oovTokens: tokens < 0 || b.oovTokens === null ? null : (b.oovTokens[i] as number),
     };
@@ -118,8 +119,18 @@ function concat(parts: readonly PredictionColumns[]): PredictionColumns {
     }
     return out;
   };
-  const strings = (pick: (p: PredictionColumns) => readonly string[] | null) =>
-    pick(first) === null ? null : parts.flatMap((p) => (pick(p) as string[]).slice(0, p.length));
+  // Filled in place: flatMap with a slice per part cost more than the rest of the copy.
+  const strings = (pick: (p: PredictionColumns) => readonly string[] | null) => {
+    if (pick(first) === null) return null;
+    const out: string[] = new Array(n);
+    let off = 0;
+    for (const p of parts) {
+      const a = pick(p) as readonly string[];
+      for (let i = 0; i < p.length; i++) out[off + i] = a[i] as string;
+      off += p.length;
+    }
+    return out;
+  };
   const measured = parts.some((p) => p.tokens !== null);
   const counts = (pick: (p: PredictionColumns) => ArrayLike<number> | null) => {
     if (!measured) return null;
@@ -139,15 +150,23 @@ function concat(parts: readonly PredictionColumns[]): PredictionColumns {
     arm: first.arm,
     classes: first.classes,
     length: n,
-    ids: parts.flatMap((p) => p.ids.slice(0, p.length)),
+    ids: strings((p) => p.ids) as string[],
     at: numbers((p) => p.at),
-    labels: parts.flatMap((p) => p.labels.slice(0, p.length)),
+    labels: strings((p) => p.labels) as string[],
     confidence: numbers((p) => p.confidence),
     probabilities: numbers((p) => p.probabilities, k),
     latencyMs: numbers((p) => p.latencyMs),
     textLength: numbers((p) => p.textLength),
     text: strings((p) => p.text),
-    textSha256: strings((p) => p.textSha256),
+    textSha256:
+      first.textSha256 === null
+        ? null
+        : (concatDigests(
+            parts.map((p) => ({
+              col: p.textSha256 as NonNullable<typeof p.textSha256>,
+              n: p.length,
+            })),
+          ) as PredictionColumns['textSha256']),
     tokens: counts((p) => p.tokens),
     oovTokens: counts((p) => p.oovTokens),
   };

@@ -8,8 +8,12 @@
 // per-model version counts match a count of the rows.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, test } from 'node:test';
 import { columnsToRows } from './columns.js';
+import { RawDigests } from './digests.js';
 import { PredictionLogger } from './logger.js';
 import { openMonitorStore } from './open.js';
 import { monitorBackends } from './test-support/backends.js';
@@ -21,6 +25,46 @@ const TEXTS = ['a plain review', 'ünïcödé, emoji 😀 and 漢字', '', 'x'.r
 
 const block = (over: Partial<PredictionBlock> = {}, first = 0) =>
   predictionBlock(TEXTS, over, first);
+
+test('logBlock: an injected sha256Each hashes each segment in one call; raw digests reach the backend', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentio-digests-'));
+  const backend = await openMonitorStore(dir, { writer: 'w' });
+  const calls: number[] = [];
+  const done: PredictionBlock[] = [];
+  let seen: PredictionColumns['textSha256'] | undefined;
+  const write = backend.writeColumns?.bind(backend);
+  backend.writeColumns = async (blocks, buckets) => {
+    seen = blocks[0]?.textSha256;
+    return (write as NonNullable<typeof write>)(blocks, buckets);
+  };
+  const logger = new PredictionLogger(backend, {
+    batchSize: 3, // the 4-row block is written in two batches: two segments, two calls
+    sha256Each: (bytes, start, ends) => {
+      calls.push(ends.length);
+      const out = new Uint8Array(32 * ends.length);
+      let from = start;
+      ends.forEach((to, i) => {
+        out.set(createHash('sha256').update(bytes.subarray(from, to)).digest(), 32 * i);
+        from = to;
+      });
+      return out;
+    },
+    onTextsDone: (b) => done.push(b),
+  });
+  const b = block();
+  logger.logBlock(b);
+  await logger.close({ closeBackend: false });
+  assert.deepEqual(calls, [3, 1]);
+  assert.ok(seen instanceof RawDigests, 'the backend got raw digests');
+  assert.deepEqual(done, [b], 'the block is handed back once, after its last segment');
+  const rows = await backend.predictions({ model: 'm' });
+  assert.deepEqual(
+    rows.map((r) => r.textSha256),
+    TEXTS.map(sha),
+  );
+  await backend.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
 
 test('logBlock: texts from UTF-8 bytes hashed by default, lengths in UTF-16 units, labels by index', async () => {
   const { backend, rows } = memoryBackend();

@@ -29,6 +29,7 @@ import type { EngineModel } from '../engine/index.js';
 import type { ReferenceProfile } from '../train/index.js';
 import { DriftProbe } from './accounting.js';
 import { columnsToRows, mergeColumns, sha256Hex } from './columns.js';
+import { DIGEST_BYTES, RawDigests } from './digests.js';
 import { RowQueue, type Segment } from './queue.js';
 import type {
   MonitorBackend,
@@ -92,7 +93,39 @@ export interface LoggerOptions {
   now?: () => number;
   /** Randomness for sampling (tests). */
   random?: () => number;
+  /**
+   * SHA-256 of packed texts in one call (the engine's `sha256EachText`):
+   * text i is `bytes[i === 0 ? start : ends[i - 1] .. ends[i]]`, 32 bytes
+   * out per text. Default: node:crypto, a call per text.
+   */
+  sha256Each?: Sha256Each;
+  /**
+   * A block's texts were read for the last time (its last rows were hashed
+   * and measured): its `textBytes` may be reused. The server's logging
+   * thread hands them back to the event loop, so a steady flow of
+   * predictions allocates no new text buffers.
+   */
+  onTextsDone?: (b: PredictionBlock) => void;
 }
+
+export type Sha256Each = (bytes: Uint8Array, start: number, ends: Uint32Array) => Uint8Array;
+
+/** `Sha256Each` with node:crypto (its one-shot hex digest is its fastest form per call). */
+const sha256EachJs: Sha256Each = (bytes, start, ends) => {
+  const out = Buffer.alloc(DIGEST_BYTES * ends.length);
+  let from = start;
+  for (let i = 0; i < ends.length; i++) {
+    const to = ends[i] as number;
+    if (to < from || to > bytes.length) {
+      throw new RangeError(
+        `ends[${i}]: ${to} is before ${from} or beyond the ${bytes.length} bytes`,
+      );
+    }
+    out.write(sha256Hex(bytes.subarray(from, to)), DIGEST_BYTES * i, 'hex');
+    from = to;
+  }
+  return out;
+};
 
 /** The logger's counters, for /metrics. */
 export interface LoggerCounters {
@@ -122,7 +155,11 @@ const key = (model: string, version: number) => `${model}\u0000${version}`;
 
 export class PredictionLogger {
   private readonly queue: RowQueue<PredictionBlock>;
-  private readonly o: Required<Omit<LoggerOptions, 'retention' | 'onError' | 'textModes'>>;
+  private readonly o: Required<
+    Omit<LoggerOptions, 'retention' | 'onError' | 'textModes' | 'sha256Each' | 'onTextsDone'>
+  >;
+  private readonly sha256Each: Sha256Each;
+  private readonly onTextsDone: ((b: PredictionBlock) => void) | null;
   private readonly textModes: Record<string, TextMode>;
   private readonly retention: RetentionOptions | undefined;
   private readonly onError: (e: unknown) => void;
@@ -163,6 +200,8 @@ export class PredictionLogger {
       now: opts.now ?? Date.now,
       random: opts.random ?? Math.random,
     };
+    this.sha256Each = opts.sha256Each ?? sha256EachJs;
+    this.onTextsDone = opts.onTextsDone ?? null;
     this.textModes = { ...(opts.textModes ?? {}) };
     this.retention = opts.retention;
     this.onError = opts.onError ?? (() => {});
@@ -388,14 +427,11 @@ export class PredictionLogger {
       const mode = this.textModes[b.model] ?? this.o.textMode;
       const texts = new BlockTexts(b);
       let text: string[] | null = null;
-      let textSha256: string[] | null = null;
+      let textSha256: PredictionColumns['textSha256'] = null;
       if (mode === 'text') {
         text = new Array(n);
         for (let i = 0; i < n; i++) text[i] = texts.text(from + i);
-      } else if (mode === 'hash') {
-        textSha256 = new Array(n);
-        for (let i = 0; i < n; i++) textSha256[i] = texts.sha256(from + i);
-      }
+      } else if (mode === 'hash') textSha256 = texts.sha256(from, to, this.sha256Each);
       const cols: PredictionColumns = {
         model: b.model,
         version: b.version,
@@ -418,6 +454,14 @@ export class PredictionLogger {
       const probe = this.probes.get(key(b.model, b.version));
       if (probe !== undefined) this.measure(probe, b, from, cols, text, texts, buckets);
       blocks.push(cols);
+      // Segments leave the queue in order, so the one ending the block is its last.
+      if (to === b.length && b.textBytes !== undefined && this.onTextsDone !== null) {
+        try {
+          this.onTextsDone(b);
+        } catch (err) {
+          this.report(err);
+        }
+      }
     }
     return { blocks: mergeColumns(blocks), buckets: [...buckets.values()] };
   }
@@ -504,8 +548,13 @@ class BlockTexts {
     return t !== undefined ? (t[i] as string) : decoder.decode(this.bytes(i));
   }
 
-  sha256(i: number): string {
+  /** Digests of rows `from`..`to`: one call over the packed bytes, or hex per string. */
+  sha256(from: number, to: number, each: Sha256Each): RawDigests | string[] {
     const t = this.b.texts;
-    return sha256Hex(t !== undefined ? (t[i] as string) : this.bytes(i));
+    if (t !== undefined) return t.slice(from, to).map((s) => sha256Hex(s));
+    const ends = this.b.textEnds as ArrayLike<number>;
+    const e = ends instanceof Uint32Array ? ends : Uint32Array.from(ends);
+    const start = from === 0 ? 0 : (e[from - 1] as number);
+    return new RawDigests(each(this.b.textBytes as Uint8Array, start, e.subarray(from, to)));
   }
 }

@@ -6,6 +6,8 @@
  * @module
  */
 
+import type { RawDigests } from './digests.js';
+
 /** Which arm of a deployment served (stable) or mirrored (shadow) the prediction. */
 export type Arm = 'stable' | 'canary' | 'shadow';
 export const ARMS: readonly Arm[] = ['stable', 'canary', 'shadow'];
@@ -92,8 +94,8 @@ export interface PredictionColumns {
   textLength: ArrayLike<number>;
   /** Every row's text (text mode "text"), or null. */
   text: readonly string[] | null;
-  /** Every row's text hash (text mode "hash"), or null. */
-  textSha256: readonly string[] | null;
+  /** Every row's text hash (text mode "hash"): hex strings or raw digests (digests.ts); or null. */
+  textSha256: readonly string[] | RawDigests | null;
   /** Tokens and out-of-vocabulary tokens, −1 where drift accounting skipped the row; null: it skipped all. */
   tokens: ArrayLike<number> | null;
   oovTokens: ArrayLike<number> | null;

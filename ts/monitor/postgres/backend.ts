@@ -15,6 +15,7 @@
 import type { PoolClient } from 'pg';
 import * as shared from '../backend-rows.js';
 import { probabilitiesJson } from '../columns.js';
+import { digestStrings } from '../digests.js';
 import { encodeCounts } from '../sqlite/counts-blob.js';
 import type {
   FeedbackItem,
@@ -104,7 +105,7 @@ function streamParams(b: PredictionColumns): unknown[] {
     pgNumbers(b.latencyMs, n, false),
     pgNumbers(b.textLength, n, true),
     b.text,
-    b.textSha256,
+    b.textSha256 === null ? null : digestStrings(b.textSha256, n),
     b.tokens === null ? null : pgNumbers(b.tokens, n, true, true),
     b.oovTokens === null ? null : pgNumbers(b.oovTokens, n, true, true),
   ];

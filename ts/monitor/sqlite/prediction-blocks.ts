@@ -24,6 +24,7 @@
  * the order `COLUMNS` lists. Hex sha256 digests are kept as their 32 bytes.
  * @module
  */
+import { type DigestColumn, digestBytes, digestStrings, pickDigests } from '../digests.js';
 import type { Arm, PredictionColumns, PredictionRow } from '../types.js';
 
 /** Rows per block at most (labels are indexed with 16 bits). */
@@ -90,12 +91,11 @@ interface Header {
  */
 export type BlockColumns = Omit<PredictionColumns, 'length' | 'text' | 'textSha256'> & {
   text: readonly (string | null)[] | null;
-  textSha256: readonly (string | null)[] | null;
+  textSha256: DigestColumn | null;
 };
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-const ZERO_DIGEST = '0'.repeat(64);
 const align8 = (x: number) => (x + 7) & ~7;
 
 /** Rows `idx` of `c`, as columns (for splitting and dropping duplicates). */
@@ -117,7 +117,7 @@ export function pickRows(c: BlockColumns, idx: readonly number[]): BlockColumns 
     latencyMs: nums(c.latencyMs),
     textLength: nums(c.textLength),
     text: opt(c.text),
-    textSha256: opt(c.textSha256),
+    textSha256: c.textSha256 === null ? null : pickDigests(c.textSha256, idx),
     tokens: c.tokens === null ? null : nums(c.tokens),
     oovTokens: c.oovTokens === null ? null : nums(c.oovTokens),
   };
@@ -325,27 +325,6 @@ function packStrings(values: readonly (string | null)[]): { bytes: Uint8Array; e
   return { bytes, ends };
 }
 
-/** The digests as 32 bytes each, when every one is a lowercase hex sha256 (or null). */
-function rawDigests(
-  values: readonly (string | null)[],
-): { bytes: Uint8Array; nulls: Uint8Array } | null {
-  const nulls = new Uint8Array(values.length);
-  const hex: string[] = new Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v === null || v === undefined) {
-      nulls[i] = 1;
-      hex[i] = ZERO_DIGEST;
-    } else if (v.length === 64) hex[i] = v;
-    else return null;
-  }
-  const joined = hex.join('');
-  const bytes = Buffer.from(joined, 'hex');
-  // Decoding stops at the first non-hex character, and hex out must be what came in (lowercase).
-  if (bytes.length !== 32 * values.length || bytes.toString('hex') !== joined) return null;
-  return { bytes, nulls };
-}
-
 /** A block's blob and its table row's facts (a part from splitForBlocks). */
 export function encodeBlock(part: BlockPart): { meta: BlockMeta; data: Uint8Array } {
   const { cols: c, ids } = part;
@@ -371,8 +350,9 @@ export function encodeBlock(part: BlockPart): { meta: BlockMeta; data: Uint8Arra
   } else h.ids = [...c.ids];
   const text = c.text === null ? null : packStrings(c.text);
   if (text !== null) h.textBytes = text.bytes.length;
-  const raw = c.textSha256 === null ? null : rawDigests(c.textSha256);
-  const hashText = c.textSha256 === null || raw !== null ? null : packStrings(c.textSha256);
+  const raw = c.textSha256 === null ? null : digestBytes(c.textSha256);
+  const hashText =
+    c.textSha256 === null || raw !== null ? null : packStrings(digestStrings(c.textSha256));
   if (raw !== null) h.hash = 'raw';
   else if (hashText !== null) h.hash = hashText.bytes.length;
   if (c.tokens !== null) h.tokens = true;

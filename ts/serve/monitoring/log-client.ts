@@ -16,7 +16,8 @@ type Request = Extract<ToLogWorker, { seq: number }>;
 type Reply = { value: unknown; counters?: LoggerCounters };
 
 export interface LogClientHandlers {
-  onAck(n: number, counters: LoggerCounters): void;
+  /** `buffers`: text buffers the thread is done with, to reuse. */
+  onAck(n: number, counters: LoggerCounters, buffers: readonly ArrayBuffer[]): void;
   /** The thread is gone (or never started): nothing more will be written. */
   onFailed(): void;
 }
@@ -116,7 +117,7 @@ export class LogWorkerClient {
         this.fail(null, m.error.message);
         return;
       case 'ack':
-        this.handlers.onAck(m.n, m.counters);
+        this.handlers.onAck(m.n, m.counters, m.buffers ?? []);
         return;
       case 'reply': {
         const p = this.pending.get(m.seq);
@@ -124,7 +125,7 @@ export class LogWorkerClient {
         this.pending.delete(m.seq);
         clearTimeout(p.timer);
         if (m.ok) {
-          if (m.counters !== undefined) this.handlers.onAck(0, m.counters);
+          if (m.counters !== undefined) this.handlers.onAck(0, m.counters, []);
           p.resolve({ value: m.value, ...(m.counters ? { counters: m.counters } : {}) });
         } else p.reject(fromWire(m.error));
         return;

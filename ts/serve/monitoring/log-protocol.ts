@@ -3,7 +3,8 @@
  * (log-worker.ts). Predictions travel in columns per stream (one model
  * version, environment and arm: ts/monitor's PredictionBlock), typed arrays
  * transferred without a copy, the texts as UTF-8 bytes; only the ids are
- * strings to clone.
+ * strings to clone. Text buffers go back with the acknowledgements once
+ * the thread has read them, and carry the next predictions' texts.
  * @module
  */
 import type {
@@ -47,7 +48,8 @@ export interface WireError {
 export type FromLogWorker =
   | { t: 'ready' }
   | { t: 'init_failed'; error: WireError }
-  | { t: 'ack'; n: number; counters: LoggerCounters }
+  /** `buffers`: text buffers of blocks already hashed and measured, transferred back for reuse. */
+  | { t: 'ack'; n: number; counters: LoggerCounters; buffers?: ArrayBuffer[] }
   | { t: 'reply'; seq: number; ok: true; value: unknown; counters?: LoggerCounters }
   | { t: 'reply'; seq: number; ok: false; error: WireError }
   | { t: 'attached'; model: string; version: number; drift: 'tokens' | 'oov' | 'none'; ms: number }

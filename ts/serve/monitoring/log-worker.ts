@@ -42,6 +42,10 @@ let backend: MonitorBackend | null = null;
 let logger: PredictionLogger | null = null;
 let registry: Registry | null = null;
 let engine: Engine | null = null;
+/** Text buffers read for the last time, going back to the event loop with the next ack. */
+let spare: ArrayBuffer[] = [];
+/** More would only be dropped there (prediction-log.ts keeps as many). */
+const SPARE_MAX = 8;
 /** Predictions that arrived when no logger could take them (monitor.db unavailable). */
 let lost = 0;
 const attached = new Map<string, { count: number; model: EngineModel | null }>();
@@ -69,7 +73,15 @@ async function start(): Promise<void> {
   }
   try {
     backend = await openMonitorStore(init.store, { writer: init.writer });
+    // The engine digests a block of texts in one call (hash mode); drift probes use it too.
+    engine ??= await loadEngine();
+    const sha256Each = engine.sha256EachText;
     logger = new PredictionLogger(backend, {
+      ...(sha256Each !== null ? { sha256Each } : {}),
+      onTextsDone: (b) => {
+        const buf = b.textBytes?.buffer;
+        if (buf instanceof ArrayBuffer && spare.length < SPARE_MAX) spare.push(buf);
+      },
       capacity: init.capacity,
       batchSize: init.batchSize,
       flushIntervalMs: init.flushIntervalMs,
@@ -91,7 +103,12 @@ function logEvents(m: Extract<ToLogWorker, { t: 'events' }>): void {
   const l = logger;
   if (l === null) lost += m.n;
   else for (const s of m.streams) l.logBlock(s);
-  post({ t: 'ack', n: m.n, counters: counters() });
+  const buffers = spare;
+  spare = [];
+  port.postMessage(
+    { t: 'ack', n: m.n, counters: counters(), buffers } satisfies FromLogWorker,
+    buffers,
+  );
 }
 
 async function attach(model: string, version: number): Promise<void> {
