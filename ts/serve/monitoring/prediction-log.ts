@@ -32,6 +32,7 @@ import type { PredictResponse } from '../predict.js';
 import type { PredictRequest } from '../validate-request.js';
 import { LogWorkerClient } from './log-client.js';
 import type { ResolvedLogOptions } from './log-options.js';
+import { ownBuffer, SpareBuffers } from './text-buffers.js';
 
 const EMPTY: LoggerCounters = {
   logged: 0,
@@ -66,6 +67,8 @@ export class PredictionLog {
   private streams = new Map<LoadedModel, StreamBuffer[]>();
   /** What each stream buffered last time (rows, text bytes): the next buffers' starting sizes. */
   private readonly hints = new Map<string, { rows: number; bytes: number }>();
+  /** Text buffers the logging thread has read and sent back: the next streams' text columns. */
+  private readonly spare = new SpareBuffers();
   private buffered = 0;
   private inFlight = 0;
   private worker: LoggerCounters = EMPTY;
@@ -97,9 +100,10 @@ export class PredictionLog {
       },
       init.log,
       {
-        onAck: (n, counters) => {
+        onAck: (n, counters, buffers) => {
           this.inFlight -= n;
           this.worker = counters;
+          for (const b of buffers) this.spare.give(b);
         },
         onFailed: () => {
           // Whatever was handed over and not acknowledged is lost with the thread.
@@ -211,7 +215,7 @@ export class PredictionLog {
       }
     }
     if (s === undefined) {
-      s = new StreamBuffer(m, env, arm, this.hints.get(streamKey(m, env, arm)));
+      s = new StreamBuffer(m, env, arm, this.hints.get(streamKey(m, env, arm)), this.spare);
       list.push(s);
     }
     s.push(id, text, p, ms, at);
@@ -310,7 +314,6 @@ export class PredictionLog {
 const streamKey = (m: LoadedModel, env: string, arm: Arm) =>
   `${m.model}\u0000${m.version}\u0000${env}\u0000${arm}`;
 
-const encoder = new TextEncoder();
 const INITIAL_ROWS = 64;
 const INITIAL_TEXT_BYTES = 64 * 1024;
 
@@ -331,7 +334,8 @@ class StreamBuffer {
   private probabilities: Float64Array;
   private textLengths: Uint32Array;
   private textEnds: Uint32Array;
-  private textBytes: Uint8Array;
+  /** A Buffer over its own ArrayBuffer (transferred whole): `write` encodes without a view per text. */
+  private textBytes: Buffer;
   private bytes = 0;
   /** Labels that are not one of the classes (none, normally): indexed after them. */
   private extraLabels: string[] | null = null;
@@ -341,6 +345,7 @@ class StreamBuffer {
     readonly env: string,
     readonly arm: Arm,
     hint: { rows: number; bytes: number } | undefined,
+    spare: SpareBuffers,
   ) {
     let rows = INITIAL_ROWS;
     while (rows < (hint?.rows ?? 0)) rows *= 2;
@@ -350,9 +355,7 @@ class StreamBuffer {
     this.probabilities = new Float64Array(rows * m.classes.length);
     this.textLengths = new Uint32Array(rows);
     this.textEnds = new Uint32Array(rows);
-    this.textBytes = new Uint8Array(
-      Math.max(INITIAL_TEXT_BYTES, Math.ceil((hint?.bytes ?? 0) * 1.25)),
-    );
+    this.textBytes = spare.take(Math.max(INITIAL_TEXT_BYTES, Math.ceil((hint?.bytes ?? 0) * 1.25)));
   }
 
   get used(): { rows: number; bytes: number } {
@@ -369,11 +372,11 @@ class StreamBuffer {
     // Room for the worst case (3 bytes per UTF-16 unit) before writing.
     const need = this.bytes + 3 * text.length;
     if (need > this.textBytes.length) {
-      const bigger = new Uint8Array(Math.max(2 * this.textBytes.length, need));
+      const bigger = ownBuffer(Math.max(2 * this.textBytes.length, need));
       bigger.set(this.textBytes.subarray(0, this.bytes));
       this.textBytes = bigger;
     }
-    this.bytes += encoder.encodeInto(text, this.textBytes.subarray(this.bytes)).written;
+    this.bytes += this.textBytes.write(text, this.bytes, 'utf8');
     const probs = p.probabilities;
     for (let c = 0; c < k; c++) this.probabilities[i * k + c] = probs[classes[c] as string] ?? 0;
     this.ids.push(id);
