@@ -154,7 +154,7 @@ function loggingNote(rows, res) {
   return (
     `What the cost is made of: logging adds ${delta || 'n/a'} of server CPU (every thread of the process) per prediction. ` +
     'On this 2-core machine the server shares the cores with the load generator (and with whatever else runs: see the load averages), so CPU is the bottleneck and the logging threads’ CPU shows up almost one for one as lost throughput; on a machine with a spare core the logging thread would mostly run beside the event loop instead. ' +
-    'Per logged prediction: the event loop appends its fields to typed column buffers and copies the text’s UTF-8 bytes (about 1 µs, measured separately), and hands the buffers to the logging thread every 25 ms without a copy; the logging thread hashes the text (sha256, about 1.5 µs for this review, half of it the call) and stores the batch as one block per stream (the columns packed in a blob, about 100 bytes per prediction, one row and its index entries per block rather than per prediction)' +
+    'Per logged prediction: the event loop appends its fields to typed column buffers and copies the text’s UTF-8 bytes (about 1 µs, measured separately), and hands the buffers to the logging thread every 25 ms without a copy (the thread sends the text buffers back for reuse); the logging thread hashes a block’s texts in one engine call (sha256, about 0.9 µs for this review) and stores the batch as one block per stream (the columns packed in a blob, about 100 bytes per prediction, one row and its index entries per block rather than per prediction)' +
     (writerCpu !== null
       ? ` — ${f1(writerCpu)} µs per row for both in the writer benchmark below`
       : '') +
@@ -165,8 +165,35 @@ function loggingNote(rows, res) {
     (batch?.off?.server_cpu_us_per_prediction
       ? `Batched predictions lose the most because each costs the server only ${f1(batch.off.server_cpu_us_per_prediction)} µs without logging, so the same few µs per logged prediction (the sha256 of its text, the hand-over of the text’s bytes, the block’s share, drift measurement’s share) are a larger part of it. `
       : '') +
-    'Logging one prediction in ten (`--log-sample-rate 0.1`) is the knob for high-volume models.'
+    'Logging one prediction in ten (`--log-sample-rate 0.1`) is the knob for high-volume models.' +
+    perRound(res)
   );
+}
+
+/**
+ * On / off per round (both measured in the same round, under a minute apart): the
+ * spread shows how much of a difference between the medians is this
+ * machine's drift from round to round rather than logging.
+ */
+function perRound(res) {
+  const tput = (r) => r?.predictionsPerSecond ?? r?.rps ?? null;
+  const parts = [
+    ['REST single', 'rest'],
+    ['WebSocket single', 'ws'],
+    ['WebSocket batch', 'ws_batch'],
+  ]
+    .map(([name, k]) => {
+      const on = res.runs[`${k}_sentio`] ?? [];
+      const off = res.runs[`${k}_sentio_nolog`] ?? [];
+      const ratios = on
+        .map((r, i) => (tput(r) && tput(off[i]) ? tput(r) / tput(off[i]) : null))
+        .filter((x) => x !== null);
+      return ratios.length > 1 ? `${name} ${ratios.map(pctOf).join(', ')}` : null;
+    })
+    .filter((x) => x !== null);
+  return parts.length > 0
+    ? ` On / off within each round (both servers measured in the same round, at most a minute apart): ${parts.join('; ')}.`
+    : '';
 }
 
 export function markdown(res) {
