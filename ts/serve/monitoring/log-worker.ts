@@ -73,9 +73,15 @@ async function start(): Promise<void> {
   }
   try {
     backend = await openMonitorStore(init.store, { writer: init.writer });
-    // The engine digests a block of texts in one call (hash mode); drift probes use it too.
-    engine ??= await loadEngine();
-    const sha256Each = engine.sha256EachText;
+    // The engine digests a block of texts in one call (hash mode); without it, node:crypto
+    // does (a failed engine load is reported when a version attaches for drift accounting).
+    const sha256Each = await loadEngine().then(
+      (e) => {
+        engine ??= e;
+        return e.sha256EachText;
+      },
+      () => null,
+    );
     logger = new PredictionLogger(backend, {
       ...(sha256Each !== null ? { sha256Each } : {}),
       onTextsDone: (b) => {

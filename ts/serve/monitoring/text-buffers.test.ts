@@ -2,7 +2,7 @@
 // when large enough, bounded in number.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ownBuffer, SPARE_MAX, SpareBuffers } from './text-buffers.js';
+import { ownBuffer, SPARE_MAX, SPARE_MAX_BYTES, SpareBuffers } from './text-buffers.js';
 
 test('ownBuffer: a Buffer over a whole ArrayBuffer of its own (transferable), never the shared pool', () => {
   const a = ownBuffer(100);
@@ -24,6 +24,7 @@ test('SpareBuffers: a given buffer is taken again when large enough; otherwise a
   spare.give(small);
   spare.give(big);
   spare.give(new ArrayBuffer(0)); // a detached buffer is not kept
+  spare.give(new ArrayBuffer(SPARE_MAX_BYTES + 1)); // nor one a burst of long texts needed
   assert.equal(spare.size, 2);
   const t = spare.take(1000);
   assert.equal(t.buffer, big);

@@ -15,6 +15,11 @@ export const ownBuffer = (size: number) => Buffer.allocUnsafeSlow(size);
 
 /** Text buffers kept for reuse at most. */
 export const SPARE_MAX = 8;
+/**
+ * Larger buffers are not kept: a burst of long texts must not pin its
+ * buffers for the life of the server (a steady flow of reviews needs ~1 MB).
+ */
+export const SPARE_MAX_BYTES = 8 * 1024 * 1024;
 
 /**
  * Text buffers back from the logging thread, for the next hand-overs. A
@@ -25,9 +30,11 @@ export const SPARE_MAX = 8;
 export class SpareBuffers {
   private readonly free: ArrayBuffer[] = [];
 
-  /** Keep `b` for a later `take` (beyond SPARE_MAX it is left to the GC). */
+  /** Keep `b` for a later `take` (beyond SPARE_MAX buffers, or SPARE_MAX_BYTES, it is left to the GC). */
   give(b: ArrayBuffer): void {
-    if (this.free.length < SPARE_MAX && b.byteLength > 0) this.free.push(b);
+    if (this.free.length < SPARE_MAX && b.byteLength > 0 && b.byteLength <= SPARE_MAX_BYTES) {
+      this.free.push(b);
+    }
   }
 
   get size(): number {
