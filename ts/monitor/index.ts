@@ -28,7 +28,9 @@ export {
   type LoggerOptions,
   PredictionLogger,
   type RetentionOptions,
+  type Sha256Each,
 } from './logger.js';
+export { type DigestColumn, digestAt, RawDigests } from './digests.js';
 export { type MetricSpec, MONITOR_METRICS, SERVE_METRICS } from './metric-names.js';
 export { MONITOR_MIGRATION_PART } from './migrate-part.js';
 export {
