@@ -18,6 +18,7 @@
  */
 export { DriftProbe, type TextMeasure } from './accounting.js';
 export * from './alerts/index.js';
+export { type DigestColumn, digestAt, RawDigests } from './digests.js';
 export * from './drift-stats.js';
 export { CSV_COLUMNS, csvHeader, type ExportFormat, exportObject, formatRow } from './export.js';
 export { type ImportResult, importFeedback, normalizeLabel, recordFeedback } from './feedback.js';
@@ -30,7 +31,6 @@ export {
   type RetentionOptions,
   type Sha256Each,
 } from './logger.js';
-export { type DigestColumn, digestAt, RawDigests } from './digests.js';
 export { type MetricSpec, MONITOR_METRICS, SERVE_METRICS } from './metric-names.js';
 export { MONITOR_MIGRATION_PART } from './migrate-part.js';
 export {
