@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import { makeStore, reviewText, serve } from './test-support/fixtures.js';
 import { TestWs } from './test-support/ws-client.js';
@@ -85,4 +86,17 @@ test('WebSocket: refused upgrades are plain HTTP errors', async (t) => {
     () => new TestWs(`${server.url}/v1/other`).opened,
     (e: { status?: number }) => e.status === 404,
   );
+});
+
+test('WebSocket frames are unmasked natively: bufferutil loads (ws otherwise unmasks in a JavaScript loop)', () => {
+  // ws resolves bufferutil from its own location; so does this require.
+  const require = createRequire(import.meta.url);
+  const native = require('bufferutil') as { unmask: unknown };
+  const fallback = require('bufferutil/fallback') as { unmask: unknown };
+  assert.equal(typeof native.unmask, 'function');
+  assert.notEqual(native.unmask, fallback.unmask, 'bufferutil fell back to JavaScript');
+  const data = Buffer.from([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  const mask = Buffer.from([0xff, 0, 0xff, 0]);
+  (native.unmask as (b: Buffer, m: Buffer) => void)(data, mask);
+  assert.deepEqual([...data], [0xfe, 2, 0xfc, 4, 0xfa, 6, 0xf8, 8, 0xf6]);
 });
