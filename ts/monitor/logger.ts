@@ -535,12 +535,14 @@ const decoder = new TextDecoder();
 class BlockTexts {
   constructor(private readonly b: PredictionBlock) {}
 
+  /** Where row `i`'s bytes start: where row i − 1's end. */
+  private start(i: number): number {
+    return i === 0 ? 0 : ((this.b.textEnds as ArrayLike<number>)[i - 1] as number);
+  }
+
   private bytes(i: number): Uint8Array {
     const ends = this.b.textEnds as ArrayLike<number>;
-    return (this.b.textBytes as Uint8Array).subarray(
-      i === 0 ? 0 : (ends[i - 1] as number),
-      ends[i] as number,
-    );
+    return (this.b.textBytes as Uint8Array).subarray(this.start(i), ends[i] as number);
   }
 
   text(i: number): string {
@@ -554,7 +556,8 @@ class BlockTexts {
     if (t !== undefined) return t.slice(from, to).map((s) => sha256Hex(s));
     const ends = this.b.textEnds as ArrayLike<number>;
     const e = ends instanceof Uint32Array ? ends : Uint32Array.from(ends);
-    const start = from === 0 ? 0 : (e[from - 1] as number);
-    return new RawDigests(each(this.b.textBytes as Uint8Array, start, e.subarray(from, to)));
+    return new RawDigests(
+      each(this.b.textBytes as Uint8Array, this.start(from), e.subarray(from, to)),
+    );
   }
 }

@@ -32,7 +32,7 @@ import type {
   TokenBucket,
   VersionCount,
 } from '../types.js';
-import { BLOCK_COLUMNS, BlockStore, decodeBlockRow } from './block-store.js';
+import { BLOCK_BY_SEQ, BLOCK_COLUMNS, BlockStore, decodeBlockRow } from './block-store.js';
 import { encodeCounts } from './counts-blob.js';
 import { checkVersion, MONITOR_SCHEMA_VERSION, migrateMonitor } from './migrations.js';
 import {
@@ -362,9 +362,8 @@ export class SqliteMonitorBackend implements MonitorBackend {
            ORDER BY fb.block`,
         )
         .all(...w.params) as Row[];
-      const bySeq = this.db.prepare(
-        `SELECT ${BLOCK_COLUMNS} FROM prediction_blocks b WHERE b.seq = ?`,
-      );
+      // Not BlockStore's statement: read-only connections have no BlockStore.
+      const bySeq = this.db.prepare(BLOCK_BY_SEQ);
       const placed: Placed<LabelledRow>[] = [];
       // Labels come ordered by block: each block is fetched and decoded once, and its
       // labelled rows built in one call (rows() decodes the block's texts and hashes).

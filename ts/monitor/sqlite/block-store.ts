@@ -25,6 +25,9 @@ type Row = Record<string, unknown>;
 /** The block columns a query selects to decode a block. */
 export const BLOCK_COLUMNS = 'b.seq, b.model, b.version, b.env, b.arm, b.data';
 
+/** One block by its seq, with BLOCK_COLUMNS. */
+export const BLOCK_BY_SEQ = `SELECT ${BLOCK_COLUMNS} FROM prediction_blocks b WHERE b.seq = ?`;
+
 /** A selected block row (BLOCK_COLUMNS), decoded; a blob that does not decode is MONITOR_STORE_INVALID. */
 export function decodeBlockRow(r: Row): DecodedBlock {
   try {
@@ -76,7 +79,7 @@ export class BlockStore {
       `SELECT ${BLOCK_COLUMNS} FROM prediction_blocks b
        WHERE b.id_prefix = ? AND b.id_suffix = ? AND b.id_min > ? AND b.id_min <= ? AND b.id_max >= ?`,
     );
-    this.bySeq = db.prepare(`SELECT ${BLOCK_COLUMNS} FROM prediction_blocks b WHERE b.seq = ?`);
+    this.bySeq = db.prepare(BLOCK_BY_SEQ);
   }
 
   /** Store `c` as blocks; rows whose id is already stored (or repeated in `c`) are left out. Returns rows stored. */

@@ -32,6 +32,7 @@ import { openRegistry, type Registry } from '../../registry/index.js';
 import type { DataProfile } from '../../train/index.js';
 import type { FromLogWorker, LogWorkerInit, ToLogWorker } from './log-protocol.js';
 import { TWIN_SUFFIXES } from './shadow-id.js';
+import { SPARE_MAX } from './text-buffers.js';
 import { toWire } from './wire-error.js';
 
 const init = workerData as LogWorkerInit;
@@ -42,10 +43,11 @@ let backend: MonitorBackend | null = null;
 let logger: PredictionLogger | null = null;
 let registry: Registry | null = null;
 let engine: Engine | null = null;
-/** Text buffers read for the last time, going back to the event loop with the next ack. */
+/**
+ * Text buffers read for the last time, going back to the event loop with the
+ * next ack: at most as many as it keeps (SPARE_MAX), more would be dropped there.
+ */
 let spare: ArrayBuffer[] = [];
-/** More would only be dropped there (prediction-log.ts keeps as many). */
-const SPARE_MAX = 8;
 /** Predictions that arrived when no logger could take them (monitor.db unavailable). */
 let lost = 0;
 const attached = new Map<string, { count: number; model: EngineModel | null }>();
